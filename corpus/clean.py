@@ -1,0 +1,124 @@
+"""Junk removal for text copied off web pages: tickers, ad markers, captions, promos, footers.
+
+Rules are general shapes of page furniture, not strings of one site. Line rules run before lines
+are joined into paragraphs (a ticker is many short lines); paragraph rules run after.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’)]\s*$")
+_BULLET = re.compile(r"^\s*(?:[•·▪●◦‣∙\-–*+]|\d+[.)])\s+")
+
+AD_MARKER = re.compile(
+    r"^\W*(?:advertisement|advertising|advert|ad|ads|sponsored(?: content)?|promoted|paid (?:post|content)"
+    r"|story continues below(?: advertisement)?|continue reading(?: below| the main story)?"
+    r"|scroll to continue(?: with content)?|article continues below|skip (?:to content|advert(?:isement)?)"
+    r"|(?:listen to|share|print|save|email) this (?:article|story)|\d+ min(?:ute)? read)\W*$",
+    re.IGNORECASE,
+)
+
+_CAPTION_RULES = [
+    re.compile(r"\balt\s*=", re.IGNORECASE),
+    re.compile(r"<img\b", re.IGNORECASE),
+    re.compile(r"^(?:image|photo|picture|video) (?:source|caption|copyright)\b", re.IGNORECASE),
+    re.compile(r"^(?:pictured|above|below|top|main image|photo|image|picture)\s*:", re.IGNORECASE),
+    # "... is seen in Heihe. File photo: Bloomberg" / "(Photo by Jane Doe/Getty Images)"
+    re.compile(r"\b(?:file |staff |handout )?(?:photo|photograph|image|picture|pic)s?\s*(?:by|:)\s*"
+               r"[A-Z][^.!?]{0,60}\)?\s*$", re.IGNORECASE),
+    re.compile(r"\b(?:getty images|afp|reuters|ap photo|epa|shutterstock|bloomberg)\s*\)?\s*$", re.IGNORECASE),
+]
+_CAPTION_MAX_WORDS = 60
+
+_FOOTER_RULES = [
+    re.compile(r"^(?:this|the) (?:article|story|piece|report|column) (?:was |has been |is )?"
+               r"(?:originally |first |also )?(?:appeared|published|ran|posted)", re.IGNORECASE),
+    re.compile(r"^originally (?:published|appeared)\b", re.IGNORECASE),
+    re.compile(r"\bcopyright\s*(?:©|\(c\))", re.IGNORECASE),
+    re.compile(r"©\s*(?:\d{4}|[A-Z])"),
+    re.compile(r"\ball rights reserved\b", re.IGNORECASE),
+    re.compile(r"^(?:additional )?reporting by\b", re.IGNORECASE),
+    re.compile(r"^(?:editing|edited|writing) by\b", re.IGNORECASE),
+    re.compile(r"\breproduced with permission\b", re.IGNORECASE),
+    re.compile(r"^(?:follow|like) (?:us|\w+) on (?:twitter|facebook|instagram|x|linkedin)\b", re.IGNORECASE),
+    re.compile(r"^(?:read|see) (?:more|also)\s*:", re.IGNORECASE),
+    re.compile(r"^related(?: articles| stories| coverage| topics)?\s*:?$", re.IGNORECASE),
+    re.compile(r"^(?:most (?:read|popular|viewed)|recommended|trending)(?: stories| articles)?\s*:?$", re.IGNORECASE),
+]
+_FOOTER_MAX_WORDS = 70
+
+# A promo speaks to the reader and sells something; one signal can be a quote, two are a pitch.
+_PROMO_SIGNALS = [
+    re.compile(r"^(?:do|did|are|have|want|looking|interested|need|ever|wish) (?:you|to|for)\b", re.IGNORECASE),
+    re.compile(r"\b(?:sign up|subscribe|download (?:the|our)|follow us|click here|tap here|get the answers"
+               r"|join (?:us|our)|explore (?:the|our)|visit (?:our|the \w+ (?:app|site|website))|try it"
+               r"|learn more|find out more|read more|don't miss)\b", re.IGNORECASE),
+    re.compile(r"\bour (?:new |free |award-winning |daily |weekly |latest )?(?:platform|newsletters?|app"
+               r"|podcasts?|team|site|website|subscription|offers?)\b", re.IGNORECASE),
+    re.compile(r"\bbrought to you by\b", re.IGNORECASE),
+    re.compile(r"\baward-winning\b", re.IGNORECASE),
+    re.compile(r"\b(?:newsletter|inbox|free trial|premium (?:content|access|subscription)|unlimited access)\b",
+               re.IGNORECASE),
+    re.compile(r"\b(?:you|your)\b.*\b(?:our|us)\b", re.IGNORECASE),
+]
+_PROMO_MAX_WORDS = 90
+
+
+def _is_numeric_line(line: str) -> bool:
+    """'3,415.51' or '+47.61 (+1.41%)': figures with next to no words."""
+    chars = [c for c in line if not c.isspace()]
+    if not chars or not any(c.isdigit() for c in chars):
+        return False
+    letters = sum(c.isalpha() for c in chars)
+    return letters / len(chars) < 0.25
+
+
+def _is_short_label(line: str) -> bool:
+    """A short line that is not a sentence: a ticker name, a market status."""
+    stripped = line.strip()
+    return (
+        0 < len(stripped.split()) <= 8
+        and not _SENTENCE_END.search(stripped)
+        and (bool(_BULLET.match(stripped)) or any(c.isdigit() for c in stripped))
+    )
+
+
+def clean_lines(lines: list[str]) -> list[str]:
+    """Blank out ad markers and ticker blocks; blank lines are kept so paragraphs stay apart."""
+    junk = [bool(AD_MARKER.match(line)) if line.strip() else False for line in lines]
+    numeric = [bool(line.strip()) and _is_numeric_line(line) for line in lines]
+    junk = [j or n for j, n in zip(junk, numeric)]
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    changed = any(numeric)
+    while changed:  # a ticker spreads: short labels next to figures, then labels next to those
+        changed = False
+        for k, i in enumerate(content):
+            if junk[i] or not _is_short_label(lines[i]):
+                continue
+            near = content[max(0, k - 3): k] + content[k + 1: k + 4]
+            if any(junk[j] and (numeric[j] or _is_short_label(lines[j])) for j in near):
+                junk[i] = changed = True
+    return ["" if j else line for line, j in zip(lines, junk)]
+
+
+def junk_reason(paragraph: str) -> str | None:
+    """Why a paragraph is page furniture rather than article text, or None if it is text."""
+    n_words = len(paragraph.split())
+    if AD_MARKER.match(paragraph):
+        return "ad marker"
+    if _is_numeric_line(paragraph):
+        return "figures"
+    if n_words <= _CAPTION_MAX_WORDS and any(rule.search(paragraph) for rule in _CAPTION_RULES):
+        return "caption"
+    if n_words <= _FOOTER_MAX_WORDS and any(rule.search(paragraph) for rule in _FOOTER_RULES):
+        return "footer"
+    if n_words <= _PROMO_MAX_WORDS and sum(bool(s.search(paragraph)) for s in _PROMO_SIGNALS) >= 2:
+        return "promo"
+    if re.fullmatch(r"\W*(?:https?://|www\.)\S+\W*", paragraph):
+        return "bare link"
+    return None
+
+
+def clean_paragraphs(paragraphs: list[str]) -> list[str]:
+    return [p for p in paragraphs if junk_reason(p) is None]

@@ -1,0 +1,17 @@
+"""Errors the engine raises. Every message is one line a user can act on."""
+
+
+class CorpusError(Exception):
+    """Base class: anything the engine refuses, with a user-facing reason."""
+
+
+class IngestError(CorpusError):
+    """An article could not be read, fetched or stored (bad file, bad URL, not an article)."""
+
+
+class FetchError(IngestError):
+    """A URL was refused or could not be fetched (unsafe address, too large, timeout...)."""
+
+
+class QuestionError(CorpusError):
+    """A question that cannot be asked (empty, too long)."""

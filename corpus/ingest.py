@@ -1,0 +1,215 @@
+"""Sources to Documents: plain text, Markdown, HTML files and URLs, cleaned of page junk.
+
+Nothing here touches the database; `Corpus.add` stores what these return.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import limits
+from .clean import clean_lines, clean_paragraphs
+from .errors import IngestError
+from .text import decode, normalize, sentences, split_blocks, split_long_paragraph
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
+
+
+@dataclass
+class Document:
+    title: str
+    paragraphs: list[str]
+    url: str | None = None
+    author: str | None = None
+    published: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+def document_from_text(text: str, *, title: str | None = None, url: str | None = None,
+                       markdown: bool = False) -> Document:
+    """Plain text or Markdown: the first line is the title unless one is given."""
+    if len(text.encode("utf-8", errors="replace")) > limits.MAX_ARTICLE_BYTES:
+        raise IngestError(f"too large: over {limits.MAX_ARTICLE_BYTES // 1_000_000} MB of text")
+    text = normalize(text)
+    if markdown:
+        text = _strip_markdown(text)
+    lines = clean_lines(text.split("\n"))
+    blocks = split_blocks("\n".join(lines))
+    if title is None:
+        blocks = clean_paragraphs(blocks)
+        if not blocks:
+            raise IngestError("empty: no article text found")
+        title, blocks = _title_from(blocks)
+    else:
+        blocks = clean_paragraphs(blocks)
+    return _finish(Document(title=_clean_title(title), paragraphs=blocks, url=url))
+
+
+def _title_from(blocks: list[str]) -> tuple[str, list[str]]:
+    first = blocks[0]
+    if len(first.split()) <= 30 and len(first) <= limits.MAX_TITLE_CHARS:
+        return first, blocks[1:]
+    # No title line: name the article after its opening sentence and keep that paragraph as text.
+    return sentences(first)[0], blocks
+
+
+def _clean_title(title: str) -> str:
+    title = re.sub(r"\s+", " ", normalize(title)).strip().lstrip("#").strip()
+    if len(title) > limits.MAX_TITLE_CHARS:
+        cut = title.rfind(" ", 0, limits.MAX_TITLE_CHARS - 1)
+        title = title[: cut if cut > 0 else limits.MAX_TITLE_CHARS - 1] + "…"
+    return title
+
+
+def _finish(doc: Document) -> Document:
+    paragraphs = []
+    for p in doc.paragraphs:
+        paragraphs.extend(split_long_paragraph(p, limits.MAX_PARAGRAPH_CHARS))
+    if not doc.title:
+        raise IngestError("empty: the article has no title")
+    if not paragraphs:
+        raise IngestError("empty: no article text found after the title")
+    if len(paragraphs) > limits.MAX_PARAGRAPHS:
+        raise IngestError(f"too large: {len(paragraphs)} paragraphs (the limit is {limits.MAX_PARAGRAPHS})")
+    doc.paragraphs = paragraphs
+    return doc
+
+
+_MD_RULES = [
+    (re.compile(r"\A---\n.*?\n---\n", re.DOTALL), ""),          # front matter
+    (re.compile(r"^```.*?^```\s*$", re.DOTALL | re.MULTILINE), ""),  # code fences
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),                   # images
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),                # links keep their text
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE), r"\n\1\n"),  # headings stand alone
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE), ""),             # block quotes
+    (re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE), ""),    # rules
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),                     # bold
+    (re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])"), r"\2"),  # italics
+    (re.compile(r"`([^`]+)`"), r"\1"),
+]
+
+
+def _strip_markdown(text: str) -> str:
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text.lstrip("\n")
+
+
+def document_from_html(html: str | bytes, *, url: str | None = None, title: str | None = None) -> Document:
+    """An HTML page through trafilatura, tuned for precision: boilerplate must never be quoted."""
+    import trafilatura  # imported here: it is slow to import and only HTML needs it
+
+    if isinstance(html, bytes):
+        if len(html) > limits.MAX_ARTICLE_BYTES:
+            raise IngestError(f"too large: over {limits.MAX_ARTICLE_BYTES // 1_000_000} MB")
+        html = decode(html)
+    if not html.strip():
+        raise IngestError("empty: the page has no content")
+    try:
+        extracted = trafilatura.bare_extraction(
+            html, url=url, favor_precision=True, include_comments=False, include_tables=False,
+            with_metadata=True, deduplicate=False,
+        )
+    except Exception as exc:  # trafilatura/lxml raise many types on broken markup
+        raise IngestError(f"not an article: the page could not be parsed ({type(exc).__name__})") from exc
+    text = getattr(extracted, "text", None) if extracted is not None else None
+    if not text or not text.strip():
+        raise IngestError("not an article: no article text found in the page")
+    paragraphs = clean_paragraphs(
+        [p for p in (re.sub(r"\s+", " ", line).strip() for line in normalize(text).split("\n")) if p]
+    )
+    if not paragraphs:
+        raise IngestError("not an article: no article text found in the page")
+    page_title = title or getattr(extracted, "title", None)
+    if not page_title:
+        page_title, paragraphs = _title_from(paragraphs)
+        if not paragraphs:
+            raise IngestError("not an article: no article text found in the page")
+    # The headline often comes through again as the first "paragraph", and bylines as the second.
+    while paragraphs and (_same_text(paragraphs[0], page_title) or re.fullmatch(r"By [A-Z][\w.' -]{1,60}", paragraphs[0])):
+        paragraphs = paragraphs[1:]
+    doc = Document(
+        title=_clean_title(page_title),
+        paragraphs=paragraphs,
+        url=getattr(extracted, "url", None) or url,
+        author=getattr(extracted, "author", None) or None,
+        published=getattr(extracted, "date", None) or None,
+    )
+    return _finish(doc)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return re.sub(r"\W+", " ", a).strip().lower() == re.sub(r"\W+", " ", b).strip().lower()
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:2000].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html")) or bool(re.search(r"<(?:body|article|p|div)\b", head))
+
+
+def document_from_bytes(data: bytes, filename: str, *, title: str | None = None,
+                        url: str | None = None) -> Document:
+    """A file's bytes, read by its extension: .txt/.md as text, .html/.htm as a page."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise IngestError(f"unsupported file type {suffix or '(none)'}: use .txt, .md, .html or .htm")
+    if not data.strip():
+        raise IngestError("empty file")
+    if len(data) > limits.MAX_ARTICLE_BYTES:
+        raise IngestError(f"too large: {len(data) / 1_000_000:.1f} MB (the limit is "
+                          f"{limits.MAX_ARTICLE_BYTES // 1_000_000} MB)")
+    text = decode(data)
+    if suffix in HTML_SUFFIXES:
+        return document_from_html(text, url=url, title=title)
+    if _looks_like_html(text):
+        raise IngestError(f"this {suffix} file holds HTML: save it as .html to extract the article")
+    return document_from_text(text, title=title, url=url, markdown=suffix in {".md", ".markdown"})
+
+
+def document_from_path(path: str | os.PathLike, *, title: str | None = None) -> Document:
+    path = Path(path)
+    if not path.exists():
+        raise IngestError("no such file")
+    if path.is_dir():
+        raise IngestError("is a directory")
+    if path.stat().st_size > limits.MAX_ARTICLE_BYTES:
+        raise IngestError(f"too large: {path.stat().st_size / 1_000_000:.1f} MB (the limit is "
+                          f"{limits.MAX_ARTICLE_BYTES // 1_000_000} MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc.strerror or exc}") from exc
+    return document_from_bytes(data, path.name, title=title)
+
+
+def document_from_url(url: str, *, title: str | None = None, allow_private: bool | None = None) -> Document:
+    """Fetch a page safely (see corpus.fetch) and extract its article."""
+    from .fetch import fetch
+
+    page = fetch(url, allow_private=allow_private)
+    if page.content_type in ("text/plain", "text/markdown"):
+        text = page.body.decode(page.charset, errors="replace") if page.charset else decode(page.body)
+        return document_from_text(text, title=title, url=page.url, markdown=page.content_type == "text/markdown")
+    doc = document_from_html(page.body, url=page.url, title=title)
+    return doc
+
+
+def is_url(source: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source))
+
+
+def expand_paths(sources: list[str]) -> list[str]:
+    """Directories become the article files inside them (recursive, sorted); other sources pass through."""
+    out: list[str] = []
+    for source in sources:
+        path = Path(source)
+        if not is_url(source) and path.is_dir():
+            out.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES)
+        else:
+            out.append(source)
+    return out

@@ -1,0 +1,333 @@
+"""Where a question becomes an answer: parse, correct typos, fetch candidates with FTS5 bm25, rerank.
+
+1. The question's content words (stop words dropped), each corrected against the corpus vocabulary
+   with rapidfuzz when the corpus does not know it ("interpoll" -> "interpol").
+2. Candidates: FTS5 bm25 over the words OR-ed, each word quoted (user text never reaches MATCH raw),
+   restricted to the visible scopes inside the MATCH itself so other guilds' rows are never scored.
+3. Rerank the candidates on what a reader checks: does one sentence hold the question's rare words,
+   does the paragraph's speaker match "what did X say", how close the wording is (rapidfuzz).
+4. `answered` is false when even the best passage covers too little of the question.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from . import limits
+from .errors import QuestionError
+from .text import content_terms, sentences, stem, terms as text_terms, words
+
+CANDIDATES = 100
+VOCAB_REFRESH_SECONDS = 5.0
+
+
+@dataclass
+class Passage:
+    article_id: int
+    title: str
+    url: str | None
+    paragraph: int
+    paragraphs_total: int
+    text: str
+    score: float
+    matched: list[str] = field(default_factory=list)
+    speakers: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"article_id": self.article_id, "title": self.title, "url": self.url,
+                "paragraph": self.paragraph, "text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    results: list[Passage]
+    total: int = 0            # candidates ranked (for "More results")
+    corrections: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answered": self.answered,
+                "results": [p.to_dict() for p in self.results]}
+
+
+# "what did X say about Y", "what does X think of Y", "X's view on Y", "according to X, Y", "what did X say"
+_SPEAKER_PATTERNS = [
+    re.compile(r"^(?:so\s+)?(?:what|wat|wut|how)\s+(?:did|does|do|has|had|is|was|will|would)\s+(?P<x>.+?)\s+"
+               r"(?:say|said|says|think|thinks|thought|feel|feels|tell|told|reckon|believe|make|argue|claim|"
+               r"predict|warn|add|comment|respond|reply|mean|want|propose|announce)\b(?:\s+(?:about|of|on|regarding|"
+               r"re|concerning|over|to|that|when|in|for))?\s*(?P<y>.*)$", re.IGNORECASE),
+    re.compile(r"^(?P<x>.+?)['’]s?\s+(?:view|views|take|opinion|position|stance|thoughts|comments|remarks|words)"
+               r"\s*(?:on|about|of|regarding)?\s*(?P<y>.*)$", re.IGNORECASE),
+    re.compile(r"^according\s+to\s+(?P<x>[^,?]+?)\s*[,:]\s*(?P<y>.*)$", re.IGNORECASE),
+    re.compile(r"^(?:did|does|has)\s+(?P<x>.+?)\s+(?:say|said|mention|talk|comment)\s*(?:about|on|anything about)?\s*(?P<y>.*)$",
+               re.IGNORECASE),
+]
+
+
+def parse_speaker(question: str) -> tuple[str, str] | None:
+    q = question.strip().rstrip("?!. ")
+    for pattern in _SPEAKER_PATTERNS:
+        m = pattern.match(q)
+        if m:
+            x = re.sub(r"^(?:the|a|an)\s+", "", m.group("x").strip(), flags=re.IGNORECASE)
+            if x and len(x.split()) <= 6 and x.lower() not in {"it", "they", "this", "that", "people", "you", "i", "we"}:
+                return x, m.group("y").strip()
+    return None
+
+
+class Vocabulary:
+    """The corpus's words with paragraph frequencies, for typo correction and word weights."""
+
+    def __init__(self) -> None:
+        self.df: dict[str, int] = {}
+        self.by_length: dict[int, list[str]] = {}
+        self.total = 1
+        self.generation = -1
+        self.loaded_at = 0.0
+
+    def load(self, conn, generation: int) -> None:
+        df = dict(conn.execute("SELECT word, df FROM words WHERE df > 0"))
+        by_length: dict[int, list[str]] = {}
+        for word in df:
+            by_length.setdefault(len(word), []).append(word)
+        total = conn.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+        self.df, self.by_length, self.total = df, by_length, max(total, 1)
+        self.generation, self.loaded_at = generation, time.monotonic()
+
+    def idf(self, word: str) -> float:
+        n = self.df.get(word, 0)
+        return math.log(1 + (self.total - n + 0.5) / (n + 0.5))
+
+    def correct(self, word: str) -> str | None:
+        """The corpus word closest to an unknown `word`, or None if nothing is close enough."""
+        if len(word) < 4 or word.isdigit():
+            return None
+        pool: list[str] = []
+        for length in range(len(word) - 2, len(word) + 3):
+            pool.extend(self.by_length.get(length, ()))
+        # Edits allowed grow with length: one for "bred" or "interpoll", two for "kolokolsev", three for long words.
+        max_edits = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
+        hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
+        if not hits:
+            return None
+        # Fewest edits first; among ties the commoner word is the likelier intent.
+        best = min(hits, key=lambda h: (h[1], -self.df.get(h[0], 0)))
+        return best[0]
+
+
+@dataclass
+class _Candidate:
+    pid: int
+    article_id: int
+    position: int
+    text: str
+    title: str
+    url: str | None
+    total: int
+    speakers: list[dict]
+    bm25: float
+    score: float = 0.0
+    coverage: float = 0.0
+
+
+class Searcher:
+    def __init__(self, corpus) -> None:
+        self.corpus = corpus
+        self.vocab = Vocabulary()
+        self._vocab_lock = threading.Lock()
+
+    # -- vocabulary ---------------------------------------------------------------------------------
+    def _vocabulary(self) -> Vocabulary:
+        generation = self.corpus.generation()
+        v = self.vocab
+        stale = v.generation != generation
+        if stale and (v.generation < 0 or time.monotonic() - v.loaded_at > VOCAB_REFRESH_SECONDS
+                      or v.total < 5000):
+            with self._vocab_lock:
+                if self.vocab.generation != generation:
+                    fresh = Vocabulary()
+                    fresh.load(self.corpus.conn, generation)
+                    self.vocab = fresh
+        return self.vocab
+
+    def _known_stem(self, word: str) -> bool:
+        row = self.corpus.conn.execute(
+            "SELECT 1 FROM paragraphs_vocab WHERE term = ? LIMIT 1", (stem(word),)).fetchone()
+        return row is not None
+
+    def _terms(self, question: str, vocab: Vocabulary) -> tuple[list[str], dict[str, str]]:
+        terms = content_terms(question)
+        if not terms:  # "who is he?" -- nothing but stop words: use what there is
+            terms = [w.lower() for w in words(question)][:12]
+        corrections: dict[str, str] = {}
+        out: list[str] = []
+        for term in terms[:32]:
+            if term in vocab.df or self._known_stem(term):
+                out.append(term)
+                continue
+            fixed = vocab.correct(term)
+            if fixed:
+                corrections[term] = fixed
+                out.append(fixed)
+            else:
+                out.append(term)
+        return list(dict.fromkeys(out)), corrections
+
+    # -- asking -------------------------------------------------------------------------------------
+    def ask(self, question: str, *, guild_id=None, limit: int = 5, offset: int = 0,
+            article_id: int | None = None) -> Answer:
+        from .store import scope_of
+
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("empty question: ask something, e.g. \"what did Kolokoltsev say about Interpol\"")
+        if len(question) > limits.MAX_QUESTION_CHARS:
+            raise QuestionError(f"question too long: {len(question):,} characters (the limit is "
+                                f"{limits.MAX_QUESTION_CHARS:,})")
+        limit = max(1, min(int(limit), limits.MAX_RESULTS))
+        offset = max(0, int(offset))
+        question = question.strip()
+        scope = scope_of(guild_id)
+        self._ensure_vocab_table()
+        vocab = self._vocabulary()
+        terms, corrections = self._terms(question, vocab)
+        if not terms:
+            return Answer(question, False, [], 0, corrections)
+        speaker = parse_speaker(question)
+        candidates = self._candidates(terms, scope, article_id)
+        if not candidates:
+            return Answer(question, False, [], 0, corrections)
+        speaker_terms, topic_terms = self._split_speaker(speaker, terms, corrections)
+        self._rerank(candidates, question, terms, speaker_terms, topic_terms, vocab)
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        answered = self._answered(candidates[0], speaker_terms)
+        page = candidates[offset: offset + limit]
+        stems = {stem(t) for t in terms}
+        results = [Passage(c.article_id, c.title, c.url, c.position, c.total, c.text, c.score,
+                           _matched_words(c.text, stems), [s["name"] for s in c.speakers]) for c in page]
+        return Answer(question, answered, results, len(candidates), corrections)
+
+    def _ensure_vocab_table(self) -> None:
+        conn = self.corpus.conn
+        if not getattr(self.corpus._local, "vocab_ready", False):
+            conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.paragraphs_vocab USING fts5vocab(main, paragraphs_fts, 'row')")
+            self.corpus._local.vocab_ready = True
+
+    @staticmethod
+    def _split_speaker(speaker, terms, corrections) -> tuple[list[str], list[str]]:
+        if not speaker:
+            return [], terms
+        x, _ = speaker
+        x_terms = {corrections.get(t, t) for t in content_terms(x)}
+        return [t for t in terms if t in x_terms], [t for t in terms if t not in x_terms]
+
+    def _candidates(self, terms: list[str], scope: str, article_id: int | None) -> list[_Candidate]:
+        from .store import SHARED_SCOPE
+
+        scopes = [SHARED_SCOPE] if scope == SHARED_SCOPE else [scope, SHARED_SCOPE]
+        words_query = " OR ".join(f'"{t}"' for t in terms)
+        scope_query = " OR ".join(f'"{s}"' for s in scopes)
+        match = f"scope : ({scope_query}) AND ({words_query})"
+        sql = ("SELECT f.rowid, bm25(paragraphs_fts, 1.0, 0.4, 1.2, 0.0) AS rank FROM paragraphs_fts f "
+               "WHERE paragraphs_fts MATCH ?")
+        params: list = [match]
+        if article_id is not None:
+            sql += " AND f.rowid IN (SELECT id FROM paragraphs WHERE article_id = ?)"
+            params.append(article_id)
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(CANDIDATES)
+        conn = self.corpus.conn
+        ranked = conn.execute(sql, params).fetchall()
+        if not ranked:
+            return []
+        ids = [r[0] for r in ranked]
+        rows = conn.execute(
+            f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count "
+            f"FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({','.join('?' * len(ids))})",
+            ids).fetchall()
+        by_id = {r[0]: r for r in rows}
+        out = []
+        for pid, rank in ranked:
+            r = by_id.get(pid)
+            if r:
+                out.append(_Candidate(pid, r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -rank))
+        return out
+
+    def _rerank(self, candidates, question, terms, speaker_terms, topic_terms, vocab) -> None:
+        weights = {stem(t): vocab.idf(t) for t in terms}
+        topic = {stem(t): vocab.idf(t) for t in topic_terms}
+        total = sum(weights.values()) or 1.0
+        topic_total = sum(topic.values())
+        top_bm25 = max(c.bm25 for c in candidates) or 1.0
+        content = " ".join(terms)
+        for c in candidates:
+            para_stems = {stem(w) for w in text_terms(c.text)}
+            title_stems = {stem(w) for w in text_terms(c.title)}
+            coverage = sum(w for s, w in weights.items() if s in para_stems) / total
+            best_sentence = 0.0
+            best_text = c.text
+            sents = sentences(c.text) or [c.text]
+            for i, sent in enumerate(sents):
+                window = " ".join(sents[i: i + 2])
+                s_stems = {stem(w) for w in text_terms(window)}
+                cov = sum(w for s, w in weights.items() if s in s_stems) / total
+                if cov > best_sentence:
+                    best_sentence, best_text = cov, window
+            title_cov = sum(w for s, w in weights.items() if s in title_stems) / total
+            fuzzy = fuzz.token_set_ratio(content, best_text) / 100
+            speaker_hit = _speaker_match(speaker_terms, c.speakers) if speaker_terms else 0.0
+            if speaker_terms:
+                topic_cov = (sum(w for s, w in topic.items() if s in para_stems) / topic_total) if topic_total else 0.0
+                c.coverage = 0.5 * speaker_hit + 0.5 * (topic_cov if topic_total else speaker_hit)
+                c.score = (0.6 * c.bm25 / top_bm25 + 2.0 * speaker_hit + 1.5 * topic_cov + 0.5 * best_sentence
+                           + 0.2 * title_cov + 0.2 * fuzzy)
+            else:
+                c.coverage = max(coverage, min(1.0, coverage + title_cov * 0.5))
+                c.score = (1.0 * c.bm25 / top_bm25 + 1.0 * coverage + 1.2 * best_sentence
+                           + 0.2 * title_cov + 0.3 * fuzzy)
+
+    @staticmethod
+    def _answered(best: _Candidate, speaker_terms) -> bool:
+        return best.coverage >= 0.5
+
+    # -- context ------------------------------------------------------------------------------------
+    def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1) -> list[Passage]:
+        info = self.corpus.article(article_id, guild_id=guild_id)
+        if info is None:
+            return []
+        rows = self.corpus.conn.execute(
+            "SELECT position, text, speakers FROM paragraphs WHERE article_id = ? AND position BETWEEN ? AND ? "
+            "ORDER BY position", (article_id, paragraph - radius, paragraph + radius)).fetchall()
+        return [Passage(article_id, info.title, info.url, pos, info.paragraphs, text, 0.0, [],
+                        [s["name"] for s in json.loads(sp or "[]")]) for pos, text, sp in rows]
+
+
+def _speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:
+    """1.0 when a paragraph's speaker is the person asked about (a surname, a typo, a role will do)."""
+    best = 0.0
+    for s in speakers:
+        name_tokens = [t.lower() for t in words(s["name"])]
+        role_tokens = s.get("role", "").split()
+        for term in speaker_terms:
+            for token in name_tokens:
+                if term == token or fuzz.ratio(term, token) >= 85:
+                    best = max(best, 1.0)
+            if term in role_tokens:
+                best = max(best, 0.7)
+    return best
+
+
+def _matched_words(text: str, stems: set[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for w in words(text):
+        if stem(text_terms(w)[0] if text_terms(w) else w) in stems:
+            seen.setdefault(w, None)
+    return list(seen)

@@ -1,0 +1,238 @@
+"""Who said what: attribute each paragraph's reported speech to a person, at ingest.
+
+News reports speech as "X said", "said X", "according to X", quotes, and then keeps going with "he
+added" or "the minister complained". We track the people an article introduces (name, surname,
+the role words around them) and resolve pronouns and role descriptions to the one they refer to.
+Heuristic, fast, no model: it only has to be right about who speaks in a paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import sentences
+
+SPEECH_VERBS = (
+    "said|says|say|told|tells|added|adds|noted|notes|stated|states|argued|argues|claimed|claims|complained|"
+    "complains|warned|warns|insisted|insists|explained|explains|suggested|suggests|stressed|stresses|"
+    "admitted|admits|denied|denies|asked|asks|praised|praises|thanked|thanks|proposed|proposes|urged|urges|"
+    "called|calls|described|describes|believes|believed|thinks|thought|predicted|predicts|maintained|"
+    "acknowledged|acknowledges|announced|announces|revealed|reveals|commented|comments|concurred|agreed|"
+    "agrees|criticised|criticized|criticises|accused|accuses|welcomed|welcomes|rejected|rejects|expressed|"
+    "hoped|hopes|wrote|writes|replied|replies|responded|responds|recalled|recalls|pointed out|went on|"
+    "continued|confirmed|confirms|emphasised|emphasized|conceded|concedes|declared|declares|vowed|vows|"
+    "pledged|promised|promises|questioned|dismissed|defended|defends|reckons|reckoned|feels|felt|joked|"
+    "observed|remarked|announced|unveiled|blamed|blames|estimated|estimates|forecast|forecasts|expects|"
+    "expected|saying|adding|telling"
+)
+_VERB = rf"(?:{SPEECH_VERBS})\b"
+_ADVERB = r"(?:(?:also|later|then|previously|earlier|recently|further|repeatedly|has|had|have|was|is|has also|had also|would|will)\s+)*"
+
+_NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ'’\-]+(?:-[A-Z][a-zà-ÿ]+)?|[A-Z]\.|[A-Z][A-Z]+(?=\s+[A-Z][a-z]))"
+_PARTICLE = r"(?:de|da|van|von|bin|al|der|la|le|du|dos|del|di)"
+NAME = rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,3}}"
+TITLES = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Prof|Professor|President|Chancellor|Minister|Senator|Judge|Rev|General|Gen|Captain|Capt|Coach)\.?"
+
+# Capitalised words that start sentences or name things but are never people.
+NOT_NAMES = frozenset(
+    """The A An This That These Those It Its He She They We I You His Her Their Our But And Or So Yet
+    If When While As At In On Of For From By With After Before Since Although Though However Meanwhile
+    Mr Mrs Ms Dr Sir Lord Lady Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February
+    March April May June July August September October November December Next Last Earlier Later
+    Speaking Asked According Both Many Some Most Other Others Analysts Officials Experts Critics Police
+    Following Despite During Under Over Now Then There Here What Why How Where Who Which""".split()
+)
+
+ROLE_WORDS = frozenset(
+    """minister ministers secretary chancellor president premier leader chief head executive chairman
+    chairwoman chair spokesman spokeswoman spokesperson director manager boss coach captain player striker
+    midfielder defender goalkeeper keeper star singer actor actress host presenter researcher analyst
+    economist expert professor official officer commissioner governor mayor senator judge lawyer
+    prosecutor founder editor deputy former general ambassador diplomat envoy chief-executive owner
+    spokesmen analysts officials critics campaigner campaigners author writer director-general
+    commander inspector detective spokesperson investor banker trader strategist adviser advisor
+    consultant veteran champion winner rival opponent chairman-elect candidate mp mep councillor
+    king queen prince princess pope bishop archbishop tory labour conservative liberal democrat""".split()
+)
+
+_PRONOUN_RE = re.compile(rf"(?:^|[\s\"“,])(?P<p>[Hh]e|[Ss]he)\s+{_ADVERB}{_VERB}")
+_PRONOUN_AFTER_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?P<p>he|she)\b")
+_NAME_VERB_RE = re.compile(
+    rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})(?:'s?)?(?P<appos>,\s+[^\"“”]{{3,220}}?,)?\s+{_ADVERB}{_VERB}"
+)
+_VERB_NAME_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
+_ACCORDING_RE = re.compile(rf"\b[Aa]ccording to\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
+_ROLE_VERB_RE = re.compile(
+    rf"\b(?P<det>[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir)\s+(?P<role>(?:[\w\-]+\s+){{0,5}}?[\w\-]+)\s+{_ADVERB}{_VERB}"
+)
+_VERB_ROLE_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?P<det>the|a|an|his|her)\s+(?P<role>(?:[\w\-]+\s+){{0,4}}?[\w\-]+)")
+_MENTION_RE = re.compile(rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
+_QUOTE_START = re.compile(r"^\s*[\"“‘']")
+
+
+@dataclass
+class Person:
+    name: str
+    gender: str | None = None
+    roles: set[str] = field(default_factory=set)
+
+    @property
+    def surname(self) -> str:
+        return self.name.split()[-1]
+
+
+@dataclass
+class Speaker:
+    name: str
+    role: str = ""
+
+
+class _Article:
+    def __init__(self) -> None:
+        self.people: list[Person] = []
+        self.last_speaker: Person | None = None
+
+    def person(self, name: str, *, title: str | None = None, roles: set[str] | None = None) -> Person | None:
+        tokens = [t for t in name.split() if t not in NOT_NAMES]
+        if not tokens:
+            return None
+        # "Internal Affairs Vladimir Kolokoltsev": a name is the run's last two words; the rest is role.
+        roles = set(roles or ()) | {t.lower() for t in tokens[:-2]}
+        tokens = tokens[-2:]
+        name = " ".join(tokens)
+        if len(tokens) == 1 and not title and not (roles & ROLE_WORDS):
+            namesakes = [p for p in self.people if p.surname == tokens[0]]
+            if not namesakes:
+                return None  # a lone capitalised word is as likely a place or an agency as a person
+        gender = {"Mr": "m", "Sir": "m", "Lord": "m", "Mrs": "f", "Ms": "f", "Miss": "f", "Lady": "f",
+                  "Dame": "f"}.get((title or "").rstrip("."))
+        same = [p for p in reversed(self.people) if p.name == name or p.surname == tokens[-1]
+                or (len(tokens) == 1 and name in p.name.split())]
+        if same:
+            # Two people may share a surname (Wang Yi, Wang Xiaohong): the role words decide, then recency.
+            exact = [p for p in same if p.name == name]
+            p = exact[0] if exact else max(same, key=lambda q: len(q.roles & roles))
+            if len(tokens) > 1 and len(p.name.split()) == 1:
+                p.name = name
+            p.gender = p.gender or gender
+            if len(tokens) > 1 or not exact:
+                p.roles |= roles
+            return p
+        if len(tokens) == 1 and not title and not (roles & ROLE_WORDS):
+            return None
+        p = Person(name, gender, roles)
+        self.people.append(p)
+        return p
+
+    def by_role(self, phrase: str) -> Person | None:
+        words = [w.lower() for w in re.findall(r"[\w\-]+", phrase)]
+        head = words[-1] if words else ""
+        if head not in ROLE_WORDS:
+            return None
+        best, best_score = None, 0
+        for p in reversed(self.people):  # most recent first wins ties
+            if head not in p.roles and head.rstrip("s") not in p.roles:
+                continue
+            score = len(set(words) & p.roles)
+            if score > best_score:
+                best, best_score = p, score
+        return best
+
+    def anonymous(self, phrase: str) -> Person:
+        words = {w.lower() for w in re.findall(r"[\w\-]+", phrase)}
+        p = Person(phrase.strip(), None, words)
+        self.people.append(p)
+        return p
+
+
+def _role_words_before(sentence: str, start: int) -> set[str]:
+    """'Russian Minister of Internal Affairs Vladimir Kolokoltsev' -> {russian, minister, internal, affairs}."""
+    words = re.findall(r"[\w\-&']+", sentence[:start])[-7:]
+    out: list[str] = []
+    for w in reversed(words):
+        lw = w.lower()
+        if lw in ROLE_WORDS or (w[0].isupper() and lw not in {"the", "a", "an"}) or lw in {"of", "and", "security", "public", "foreign", "affairs", "internal", "finance", "prime", "vice", "top", "senior"}:
+            out.append(lw)
+        else:
+            break
+    return {w for w in out if w not in {"of", "and"}}
+
+
+def _appositive_roles(appos: str | None) -> set[str]:
+    if not appos:
+        return set()
+    return {w.lower() for w in re.findall(r"[\w\-]+", appos)[:10]} - {"a", "an", "the", "of"}
+
+
+def _register_mentions(state: _Article, sentence: str) -> None:
+    for m in _MENTION_RE.finditer(sentence):
+        name = m.group("name")
+        tokens = [t for t in name.split() if t not in NOT_NAMES]
+        roles = _role_words_before(sentence, m.start())
+        if len(tokens) >= 2 or m.group("title") or roles & ROLE_WORDS:
+            state.person(name, title=m.group("title"), roles=roles)
+
+
+def attribute(paragraphs: list[str]) -> list[list[Speaker]]:
+    """For each paragraph, the people whose speech it reports (in order, without repeats)."""
+    state = _Article()
+    out: list[list[Speaker]] = []
+    for paragraph in paragraphs:
+        found: list[Person] = []
+        for sentence in sentences(paragraph):
+            found.extend(_speakers_in(state, sentence))
+        if not found and _QUOTE_START.match(paragraph) and state.last_speaker is not None:
+            found.append(state.last_speaker)  # an unattributed quote continues the last speaker
+        unique: list[Person] = []
+        for p in found:
+            if p not in unique:
+                unique.append(p)
+        if unique:
+            state.last_speaker = unique[-1]
+        out.append([Speaker(p.name, " ".join(sorted(p.roles))) for p in unique])
+    return out
+
+
+def _speakers_in(state: _Article, sentence: str) -> list[Person]:
+    plain = re.sub(r"[\"“][^\"”]*[\"”]", lambda m: " " * len(m.group()), sentence)  # names inside quotes don't speak
+    _register_mentions(state, plain)
+    hits: list[tuple[int, Person]] = []
+    for regex in (_NAME_VERB_RE, _VERB_NAME_RE, _ACCORDING_RE):
+        for m in regex.finditer(plain):
+            roles = _role_words_before(plain, m.start()) | _appositive_roles(m.groupdict().get("appos"))
+            p = state.person(m.group("name"), title=m.group("title"), roles=roles)
+            if p:
+                hits.append((m.start(), p))
+    for regex in (_ROLE_VERB_RE, _VERB_ROLE_RE):
+        for m in regex.finditer(plain):
+            role = m.group("role")
+            if not {w.lower() for w in re.findall(r"[\w\-]+", role)} & ROLE_WORDS:
+                continue
+            p = state.by_role(role)
+            if p is None and m.group("det").lower() in {"a", "an"}:
+                p = state.anonymous(role)
+            if p:
+                hits.append((m.start(), p))
+    for regex in (_PRONOUN_RE, _PRONOUN_AFTER_RE):
+        for m in regex.finditer(plain):
+            p = _resolve_pronoun(state, m.group("p").lower(), hits)
+            if p:
+                hits.append((m.start(), p))
+    hits.sort(key=lambda h: h[0])
+    return [p for _, p in hits]
+
+
+def _resolve_pronoun(state: _Article, pronoun: str, hits: list[tuple[int, Person]]) -> Person | None:
+    gender = "m" if pronoun == "he" else "f"
+    candidates = [p for _, p in sorted(hits, key=lambda h: h[0])]
+    if state.last_speaker is not None:
+        candidates.insert(0, state.last_speaker)
+    candidates += list(reversed(state.people))
+    for p in (reversed([c for _, c in hits]) if hits else []):
+        if p.gender in (None, gender):
+            return p
+    for p in candidates:
+        if p.gender in (None, gender):
+            return p
+    return None

@@ -1,0 +1,130 @@
+"""The CLI contract, run as a real subprocess: output lines, JSON shapes, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES, INTERPOL_OPENINGS, SEED_RAW
+
+
+def run(*args, db=None, stdin=None, env_extra=None, cwd=None):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLEBOT_")}
+    env.update(env_extra or {})
+    cmd = [sys.executable, "-m", "corpus"] + (["--db", str(db)] if db else []) + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, input=stdin, env=env, cwd=cwd, timeout=120)
+
+
+def test_fresh_install_answers_the_headline_question(tmp_path):
+    """No --db, nothing set up: ./articlebot.db is created with the sample and answers at once."""
+    for question in ("what did Kolokoltsev say about Interpol", "what did kolokolsev say about interpoll"):
+        out = run("ask", question, "--json", cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        answer = json.loads(out.stdout)
+        assert answer["answered"] is True
+        top = [r["text"] for r in answer["results"][:3]]
+        assert all(any(t.startswith(o) for t in top) for o in INTERPOL_OPENINGS)
+        assert set(answer["results"][0]) == {"article_id", "title", "url", "paragraph", "text", "score"}
+    assert (tmp_path / "articlebot.db").exists()
+
+
+def test_readable_answer(tmp_path):
+    out = run("ask", "what did Kolokoltsev say about Interpol", db=tmp_path / "a.db")
+    assert out.returncode == 0
+    assert "paragraph 10 of 24" in out.stdout
+    assert "The Russian minister complained" in out.stdout
+
+
+def test_ingest_lines_and_exit_codes(tmp_path):
+    db = tmp_path / "a.db"
+    good = tmp_path / "story.txt"
+    good.write_text("Lighthouse strike\n\nKeepers walked out on Monday, the union said.\n")
+    out = run("ingest", str(good), str(tmp_path / "missing.txt"), db=db)
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith('added #2 "Lighthouse strike" (1 paragraphs)')
+    assert lines[1] == f"error: {tmp_path / 'missing.txt'}: no such file"
+    again = run("ingest", str(good), db=db)
+    assert again.returncode == 0 and again.stdout.strip() == "duplicate of #2"
+
+
+def test_ingest_directory_html_guild_and_title(tmp_path):
+    db = tmp_path / "a.db"
+    folder = tmp_path / "articles"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "page.html").write_bytes((FIXTURES / "article.html").read_bytes())
+    (folder / "mutu.txt").write_bytes((FIXTURES / "bbc-sport-199-cp1252.txt").read_bytes())
+    out = run("ingest", str(folder), "--guild", "42", db=db)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert 'added #2 "Chelsea sack Mutu"' in out.stdout and '"Harbour bridge reopens after repairs"' in out.stdout
+    assert json.loads(run("ask", "harbour bridge tolls", "--json", db=db).stdout)["answered"] is False
+    in_guild = json.loads(run("ask", "harbour bridge tolls", "--json", "--guild", "42", db=db).stdout)
+    assert in_guild["results"][0]["url"] == "https://news.example.org/2024/05/harbour-bridge-reopens"
+    titled = run("ingest", str(SEED_RAW), "--title", "Police chiefs", "--guild", "7", db=db)
+    assert titled.stdout.startswith('added #4 "Police chiefs"')
+
+
+def test_batch_is_jsonl_in_order(tmp_path):
+    db = tmp_path / "a.db"
+    questions = tmp_path / "q.txt"
+    questions.write_text("what did Deng Yuwen say\nbanana bread\n\nwhat did Kolokoltsev say about Interpol\n")
+    out = run("ask", "--batch", str(questions), "--json", "--limit", "2", db=db)
+    assert out.returncode == 0
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["question"] for r in rows] == ["what did Deng Yuwen say", "banana bread", "",
+                                             "what did Kolokoltsev say about Interpol"]
+    assert rows[0]["answered"] and not rows[1]["answered"] and "error" in rows[2]
+    assert all(len(r["results"]) <= 2 for r in rows)
+
+
+def test_list_remove_stats(tmp_path):
+    db = tmp_path / "a.db"
+    assert "#1 Chinese and Russian police chiefs" in run("list", db=db).stdout
+    assert run("stats", db=db).stdout.startswith("1 articles, 24 paragraphs")
+    assert run("remove", "1", "--guild", "5", db=db).returncode == 1
+    out = run("remove", "1", db=db)
+    assert out.returncode == 0 and out.stdout.startswith('removed #1 "Chinese')
+    empty = run("ask", "interpol", db=db)
+    assert empty.returncode == 1 and "no articles" in empty.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (("ask", ""), "empty question"),
+    (("ask", "x" * 5000), "question too long"),
+    (("ingest", "http://"), "error: http://:"),
+    (("ingest", "notaurl://example"), "error: notaurl://example:"),
+    (("ask", "interpol", "--limit", "0"), "--limit must be between"),
+    (("ask", "interpol", "--guild", "abc"), "guild id must be a number"),
+    (("remove", "999"), "no article #999"),
+])
+def test_errors_are_one_line_without_traceback(tmp_path, args, message):
+    out = run(*args, db=tmp_path / "a.db")
+    assert out.returncode != 0
+    text = out.stdout + out.stderr
+    assert message in text
+    assert "Traceback" not in text
+
+
+def test_empty_and_binary_files(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "bin.txt").write_bytes(bytes(range(256)) * 10)
+    out = run("ingest", str(tmp_path / "empty.txt"), str(tmp_path / "bin.txt"), db=tmp_path / "a.db")
+    assert out.returncode == 1
+    assert out.stdout.splitlines() == [f"error: {tmp_path / 'empty.txt'}: empty file",
+                                       f"error: {tmp_path / 'bin.txt'}: not a text file (binary content)"]
+
+
+def test_samples_off_gives_empty_database_message(tmp_path):
+    out = run("ask", "interpol", db=tmp_path / "e.db", env_extra={"ARTICLEBOT_SAMPLES": "0"})
+    assert out.returncode == 1
+    assert out.stderr.strip() == "error: the database has no articles: add some with `articlebot ingest PATH_OR_URL`"
+
+
+def test_punctuation_and_emoji_questions(tmp_path):
+    for q in ("?!?!?!", "🙂 interpol 🙂", "what did \"Kolokoltsev\" say -- about: Interpol*?"):
+        out = run("ask", q, "--json", db=tmp_path / "a.db")
+        assert out.returncode == 0, out.stderr
+        json.loads(out.stdout)

@@ -1,0 +1,98 @@
+"""Reading articles: text, Markdown, HTML, encodings, titles, bad input."""
+
+import pytest
+
+from corpus.errors import IngestError
+from corpus.ingest import document_from_bytes, document_from_path, document_from_text, expand_paths
+
+from conftest import FIXTURES
+
+
+def test_text_title_paragraphs_and_rejoined_wraps():
+    doc = document_from_text("My title\n\nFirst line of a paragraph\nthat was hard-wrapped here.\n\n\nSecond one.\n")
+    assert doc.title == "My title"
+    assert doc.paragraphs == ["First line of a paragraph that was hard-wrapped here.", "Second one."]
+
+
+def test_explicit_title_keeps_first_line_as_text():
+    doc = document_from_text("Opening line.\n\nMore text.", title="Given")
+    assert doc.title == "Given"
+    assert doc.paragraphs == ["Opening line.", "More text."]
+
+
+def test_cp1252_file_keeps_its_pound_sign():
+    doc = document_from_path(FIXTURES / "bbc-sport-199-cp1252.txt")
+    assert doc.title == "Chelsea sack Mutu"
+    assert any("£15.8m" in p for p in doc.paragraphs)
+
+
+def test_utf16_and_bom_are_read():
+    text = "Title\n\nCafé société.\n"
+    assert document_from_bytes(text.encode("utf-16"), "a.txt").paragraphs == ["Café société."]
+    assert document_from_bytes(b"\xef\xbb\xbf" + text.encode(), "a.txt").title == "Title"
+
+
+def test_markdown_is_stripped():
+    md = "# The headline\n\nSome **bold** text with a [link](https://example.org).\n\n![pic](x.png)\n\n## A section\n\n> A quote.\n"
+    doc = document_from_bytes(md.encode(), "story.md")
+    assert doc.title == "The headline"
+    assert doc.paragraphs == ["Some bold text with a link.", "A section", "A quote."]
+
+
+def test_html_extracts_article_without_boilerplate():
+    doc = document_from_path(FIXTURES / "article.html")
+    assert doc.title == "Harbour bridge reopens after repairs"
+    assert doc.url == "https://news.example.org/2024/05/harbour-bridge-reopens"
+    assert doc.author == "Priya Raman"
+    assert doc.published == "2024-05-14"
+    body = "\n".join(doc.paragraphs)
+    assert doc.paragraphs[0].startswith("The Harbour Bridge reopened")
+    assert "tolls would stay frozen" in body
+    for junk in ("Subscribe", "newsletter", "Copyright", "Most read", "Celebrity chef", "Advertisement", "8,171.12"):
+        assert junk not in body, junk
+
+
+@pytest.mark.parametrize("data,name,reason", [
+    (b"", "empty.txt", "empty"),
+    (b"   \n\n  ", "blank.txt", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "photo.txt", "binary"),
+    (b"title\n\nbody", "archive.zip", "unsupported file type"),
+    (b"<html><body><p>hi</p></body></html>", "page.txt", "holds HTML"),
+    (b"<html><body><nav>menu</nav></body></html>", "page.html", "not an article"),
+])
+def test_bad_input_is_refused_with_a_reason(data, name, reason):
+    with pytest.raises(IngestError, match=reason):
+        document_from_bytes(data, name)
+
+
+def test_title_only_is_refused():
+    with pytest.raises(IngestError, match="no article text"):
+        document_from_text("Just a title\n")
+
+
+def test_missing_file():
+    with pytest.raises(IngestError, match="no such file"):
+        document_from_path("does-not-exist.txt")
+
+
+def test_huge_paragraph_is_split_at_sentences():
+    sentence = "This is a sentence of a very long paragraph. "
+    doc = document_from_text("Title\n\n" + sentence * 25_000)
+    assert len(doc.paragraphs) > 1
+    assert all(p.endswith(".") for p in doc.paragraphs)
+
+
+def test_directories_expand_recursively(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("T\n\nx")
+    (tmp_path / "a" / "two.HTML").write_text("<p>x</p>")
+    (tmp_path / "a" / "skip.py").write_text("x")
+    (tmp_path / "b.md").write_text("x")
+    found = expand_paths([str(tmp_path)])
+    assert [p.rsplit("/", 1)[-1] for p in found] == ["one.txt", "two.HTML", "b.md"]
+
+
+def test_invisible_and_control_characters_removed():
+    doc = document_from_text("Ti\u200btle\n\nHello\u0007 wor\u200dld \u202eevil\u202c.")
+    assert doc.title == "Title"
+    assert doc.paragraphs == ["Hello world evil."]

@@ -1,0 +1,112 @@
+"""Questions in, cited passages out: the seed question, typos, speakers, safety, abstention."""
+
+import pytest
+
+from corpus import Document, QuestionError
+from corpus.search import parse_speaker
+
+from conftest import FIXTURES, INTERPOL_OPENINGS
+
+
+def openings(answer, n=3):
+    return [p.text for p in answer.results[:n]]
+
+
+@pytest.mark.parametrize("question", [
+    "what did Kolokoltsev say about Interpol",
+    "what did kolokolsev say about interpoll",
+    "What did Vladimir Kolokoltsev say about Interpol?",
+    "what did the Russian minister say about interpol",
+])
+def test_headline_question_returns_the_three_interpol_paragraphs(corpus, question):
+    answer = corpus.ask(question, limit=5)
+    assert answer.answered
+    top = openings(answer)
+    assert sorted(o.split(" ")[0:3] for o in top) == sorted(o.split(" ")[0:3] for o in INTERPOL_OPENINGS)
+    assert all(any(t.startswith(o) for t in top) for o in INTERPOL_OPENINGS)
+    first = answer.results[0]
+    assert first.title.startswith("Chinese and Russian police chiefs")
+    assert first.paragraphs_total == 24 and 10 <= first.paragraph <= 12
+
+
+def test_typo_finds_what_the_right_spelling_finds(corpus):
+    right = corpus.ask("what did Kolokoltsev say about Interpol")
+    wrong = corpus.ask("what did kolokolsev say about interpoll")
+    assert [p.paragraph for p in right.results] == [p.paragraph for p in wrong.results]
+    assert wrong.corrections == {"kolokolsev": "kolokoltsev"}
+
+
+def test_speaker_over_several_paragraphs(corpus):
+    answer = corpus.ask("what did Deng Yuwen say", limit=3)
+    assert answer.results[0].text.startswith("Deng Yuwen, a former deputy editor")
+    assert {p.paragraph for p in answer.results} == {18, 19, 20}
+    assert all(p.speakers == ["Deng Yuwen"] for p in answer.results)
+
+
+def test_matched_words_for_highlighting(corpus):
+    answer = corpus.ask("what did Kolokoltsev say about Interpol")
+    assert any(w.startswith("Interpol") for w in answer.results[0].matched)
+
+
+@pytest.mark.parametrize("question", [
+    '"Interpol', "interpol*", "NEAR(interpol russia)", "interpol AND", "OR", "-interpol", "title:interpol",
+    "scope:123", "^interpol", "interpol)", "(((", "a:b:c", "'); DROP TABLE articles; --", "NOT interpol",
+])
+def test_fts_syntax_in_questions_is_harmless(corpus, question):
+    answer = corpus.ask(question)
+    assert isinstance(answer.answered, bool)
+    assert corpus.count_articles() == 1
+
+
+@pytest.mark.parametrize("question", ["🙂🙂🙂", "???!!!", "...", "的的的"])
+def test_questions_without_words_are_answered_cleanly(corpus, question):
+    answer = corpus.ask(question)
+    assert answer.answered is False or answer.results
+
+
+def test_empty_and_overlong_questions_are_refused(corpus):
+    with pytest.raises(QuestionError, match="empty"):
+        corpus.ask("   ")
+    with pytest.raises(QuestionError, match="too long"):
+        corpus.ask("interpol " * 1000)
+
+
+def test_unrelated_question_is_not_answered(corpus):
+    assert corpus.ask("what is the best recipe for banana bread").answered is False
+    assert corpus.ask("who won the world cup final").answered is False
+
+
+def test_article_filter_and_paging(corpus):
+    other = corpus.add(Document("Interpol conference", ["Interpol held its annual conference in Lyon."]))
+    only = corpus.ask("interpol", article_id=other.article_id)
+    assert [p.article_id for p in only.results] == [other.article_id]
+    page1 = corpus.ask("interpol", limit=2)
+    page2 = corpus.ask("interpol", limit=2, offset=2)
+    assert not {p.text for p in page1.results} & {p.text for p in page2.results}
+
+
+def test_context_returns_neighbours(corpus):
+    first = corpus.ask("what did Kolokoltsev say about Interpol").results[0]
+    around = corpus.context(first.article_id, 11)
+    assert [p.paragraph for p in around] == [10, 11, 12]
+    assert corpus.context(first.article_id, 11, guild_id=None, radius=0)[0].text.startswith("He said")
+
+
+@pytest.mark.parametrize("question,speaker", [
+    ("what did Kolokoltsev say about Interpol", ("Kolokoltsev", "Interpol")),
+    ("What does Gordon Brown think of the euro?", ("Gordon Brown", "the euro")),
+    ("Blair's view on Iraq", ("Blair", "Iraq")),
+    ("according to the chancellor, what will happen to taxes", ("chancellor", "what will happen to taxes")),
+    ("what did Deng Yuwen say", ("Deng Yuwen", "")),
+    ("when did the bridge open", None),
+])
+def test_speaker_questions_are_recognised(question, speaker):
+    assert parse_speaker(question) == speaker
+
+
+def test_bbc_speaker_with_role_and_pronoun(empty_corpus):
+    from corpus.ingest import document_from_path
+
+    empty_corpus.add(document_from_path(FIXTURES / "bbc-business-001.txt"))
+    answer = empty_corpus.ask("what did Richard Parsons say about financial performance")
+    assert "Our financial performance was strong" in answer.results[0].text

@@ -460,6 +460,9 @@ def _open(target: _Target, addrs: list[tuple[int, tuple]], deadline: _Deadline) 
                 if deadline.expired:
                     raise deadline.error() from None
                 raise FetchError(f"TLS handshake with {target.host} failed: {_one_line(exc)}") from None
+            except BaseException:
+                sock.close()
+                raise
             deadline.watch(sock)
         return sock
     if deadline.expired:

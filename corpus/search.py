@@ -16,6 +16,7 @@ import math
 import re
 import threading
 import time
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -23,9 +24,11 @@ from rapidfuzz.distance import OSA
 
 from . import limits
 from .errors import QuestionError
-from .text import content_terms, sentences, stem, terms as text_terms, words
+from .text import content_terms, sentences, stem, words
 
 CANDIDATES = 100
+# The index's view of words: letters and digits; apostrophes split ("Interpol's" -> interpol, s).
+_TOKEN_RE = re.compile(r"[^\W_]+")
 VOCAB_REFRESH_SECONDS = 5.0
 
 
@@ -135,6 +138,7 @@ class _Candidate:
     total: int
     speakers: list[dict]
     bm25: float
+    stems: str = ""
     score: float = 0.0
     coverage: float = 0.0
 
@@ -250,7 +254,7 @@ class Searcher:
             return []
         ids = [r[0] for r in ranked]
         rows = conn.execute(
-            f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count "
+            f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count, p.stems "
             f"FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({','.join('?' * len(ids))})",
             ids).fetchall()
         by_id = {r[0]: r for r in rows}
@@ -258,7 +262,7 @@ class Searcher:
         for pid, rank in ranked:
             r = by_id.get(pid)
             if r:
-                out.append(_Candidate(pid, r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -rank))
+                out.append(_Candidate(pid, r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -rank, r[8]))
         return out
 
     def _rerank(self, candidates, question, terms, speaker_terms, topic_terms, vocab) -> None:
@@ -267,22 +271,20 @@ class Searcher:
         total = sum(weights.values()) or 1.0
         topic_total = sum(topic.values())
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
-        content = " ".join(terms)
+        content = " ".join(weights)
         for c in candidates:
-            para_stems = {stem(w) for w in text_terms(c.text)}
-            title_stems = {stem(w) for w in text_terms(c.title)}
+            sent_stems = [set(seg.split()) for seg in c.stems.split("|")]
+            para_stems = set().union(*sent_stems)
+            title_stems = self._title_stems(c.title)
             coverage = sum(w for s, w in weights.items() if s in para_stems) / total
-            best_sentence = 0.0
-            best_text = c.text
-            sents = sentences(c.text) or [c.text]
-            for i, sent in enumerate(sents):
-                window = " ".join(sents[i: i + 2])
-                s_stems = {stem(w) for w in text_terms(window)}
-                cov = sum(w for s, w in weights.items() if s in s_stems) / total
+            best_sentence, best_window = 0.0, para_stems
+            for i in range(len(sent_stems)):
+                window = sent_stems[i] | sent_stems[i + 1] if i + 1 < len(sent_stems) else sent_stems[i]
+                cov = sum(w for s, w in weights.items() if s in window) / total
                 if cov > best_sentence:
-                    best_sentence, best_text = cov, window
+                    best_sentence, best_window = cov, window
             title_cov = sum(w for s, w in weights.items() if s in title_stems) / total
-            fuzzy = fuzz.token_set_ratio(content, best_text) / 100
+            fuzzy = fuzz.token_set_ratio(content, " ".join(best_window)) / 100
             speaker_hit = _speaker_match(speaker_terms, c.speakers) if speaker_terms else 0.0
             if speaker_terms:
                 topic_cov = (sum(w for s, w in topic.items() if s in para_stems) / topic_total) if topic_total else 0.0
@@ -293,6 +295,11 @@ class Searcher:
                 c.coverage = max(coverage, min(1.0, coverage + title_cov * 0.5))
                 c.score = (1.0 * c.bm25 / top_bm25 + 1.0 * coverage + 1.2 * best_sentence
                            + 0.2 * title_cov + 0.3 * fuzzy)
+
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def _title_stems(title: str) -> frozenset:
+        return frozenset(stem(t) for t in _TOKEN_RE.findall(title.lower()))
 
     @staticmethod
     def _answered(best: _Candidate, speaker_terms) -> bool:
@@ -326,8 +333,9 @@ def _speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:
 
 
 def _matched_words(text: str, stems: set[str]) -> list[str]:
+    """Words of `text` as written whose stems the question has: what the bot puts in bold."""
     seen: dict[str, None] = {}
-    for w in words(text):
-        if stem(text_terms(w)[0] if text_terms(w) else w) in stems:
+    for w in _TOKEN_RE.findall(text):
+        if stem(w.lower()) in stems:
             seen.setdefault(w, None)
     return list(seen)

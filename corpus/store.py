@@ -25,7 +25,7 @@ import sqlite_utils
 from .errors import CorpusError
 from .ingest import Document
 from .speakers import attribute
-from .text import terms
+from .text import sentence_stems, terms
 
 SHARED_SCOPE = "shared"
 DEFAULT_DB = "articlebot.db"
@@ -122,6 +122,7 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
         DROP VIEW paragraph_docs;
         ALTER TABLE paragraphs ADD COLUMN speakers TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE paragraphs ADD COLUMN speaker_names TEXT NOT NULL DEFAULT '';
+        ALTER TABLE paragraphs ADD COLUMN stems TEXT NOT NULL DEFAULT '';
         CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
             text, title, speaker, scope, content='paragraph_docs', content_rowid='id',
             tokenize='porter unicode61 remove_diacritics 2');
@@ -143,9 +144,9 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
     for article_id, pid, text in rows:
         by_article.setdefault(article_id, []).append((pid, text))
     for items in by_article.values():
-        for (pid, _), speakers in zip(items, attribute([t for _, t in items])):
-            conn.execute("UPDATE paragraphs SET speakers = ?, speaker_names = ? WHERE id = ?",
-                         (_speakers_json(speakers), _speaker_names(speakers), pid))
+        for (pid, text), speakers in zip(items, attribute([t for _, t in items])):
+            conn.execute("UPDATE paragraphs SET speakers = ?, speaker_names = ?, stems = ? WHERE id = ?",
+                         (_speakers_json(speakers), _speaker_names(speakers), sentence_stems(text), pid))
     conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
 
 
@@ -196,6 +197,11 @@ class Corpus:
         corpus = cls(db_path, created=created)
         try:
             corpus._migrate()
+        except sqlite3.OperationalError as exc:
+            corpus.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise CorpusError(f"{db_path} is busy: another process holds a long write; try again") from exc
+            raise CorpusError(f"cannot open {db_path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             corpus.close()
             raise CorpusError(f"{db_path} is not an articlebot database ({exc})") from exc
@@ -265,6 +271,9 @@ class Corpus:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self) -> None:
+        # Read-only check first: opening a current database must not queue behind a running write.
+        if self.schema_version() == SCHEMA_VERSION:
+            return
         with self._write() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -287,7 +296,8 @@ class Corpus:
     def add(self, doc: Document, *, guild_id: int | str | None = None, added_by: str | None = None) -> AddResult:
         scope = scope_of(guild_id)
         digest = content_hash(doc)
-        speakers = attribute(doc.paragraphs)  # outside the write lock: it is the slow part
+        speakers = attribute(doc.paragraphs)  # outside the write lock: analysis is the slow part
+        paragraph_stems = [sentence_stems(p) for p in doc.paragraphs]
         df = Counter(w for p in doc.paragraphs for w in paragraph_words(p))
         with self._write() as conn:
             dup = conn.execute(
@@ -302,9 +312,10 @@ class Corpus:
                  datetime.now(timezone.utc).isoformat(timespec="seconds"), digest, len(doc.paragraphs)))
             article_id = cur.lastrowid
             conn.executemany(
-                "INSERT INTO paragraphs (article_id, position, text, speakers, speaker_names) VALUES (?, ?, ?, ?, ?)",
-                [(article_id, i, text, _speakers_json(s), _speaker_names(s))
-                 for i, (text, s) in enumerate(zip(doc.paragraphs, speakers), start=1)])
+                "INSERT INTO paragraphs (article_id, position, text, speakers, speaker_names, stems)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(article_id, i, text, _speakers_json(s), _speaker_names(s), stems)
+                 for i, (text, s, stems) in enumerate(zip(doc.paragraphs, speakers, paragraph_stems), start=1)])
             conn.executemany(
                 "INSERT INTO words (word, df) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
                 df.items())

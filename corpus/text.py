@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 import snowballstemmer
 
@@ -33,6 +32,7 @@ STOP_WORDS = frozenset(
 
 # Zero-width and bidi control characters carry no meaning in an answer and break matching.
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -42,6 +42,7 @@ def normalize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\t", " ")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = _INVISIBLE_RE.sub("", text)
+    text = _SURROGATE_RE.sub("\ufffd", text)  # lone surrogates (from JSON, say) cannot be stored as UTF-8
     return _CONTROL_RE.sub("", text)
 
 
@@ -130,9 +131,18 @@ def terms(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=200_000)
+_STEMS: dict[str, str] = {}
+
+
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word.lower().replace("’", "'"))
+    """Porter stem of a lower-cased word, memoised (a plain dict: this is the hottest call in ranking)."""
+    try:
+        return _STEMS[word]
+    except KeyError:
+        if len(_STEMS) > 500_000:
+            _STEMS.clear()
+        result = _STEMS[word] = _stemmer.stemWord(word.lower().replace("’", "'"))
+        return result
 
 
 def content_terms(text: str) -> list[str]:
@@ -176,3 +186,18 @@ def split_long_paragraph(text: str, limit: int) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+_INDEX_TOKEN_RE = re.compile(r"[^\W_]+")
+
+
+def sentence_stems(text: str) -> str:
+    """Each sentence's distinct content-word stems, sentences separated by "|".
+
+    Computed once at ingest and stored, so ranking never re-tokenises a candidate paragraph.
+    """
+    out = []
+    for sentence in sentences(text) or [text]:
+        tokens = {stem(t) for t in _INDEX_TOKEN_RE.findall(sentence.lower()) if t not in STOP_WORDS}
+        out.append(" ".join(sorted(tokens)))
+    return "|".join(out)

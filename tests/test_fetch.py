@@ -94,6 +94,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, ARTICLE, "text/html; charset=x-no-such-codec")
         elif path == "/x-markdown":
             self._send(200, NOTES, "text/x-markdown")
+        elif path == "/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(ARTICLE), 700):
+                piece = ARTICLE[i:i + 700]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        elif path == "/many-headers":
+            self.send_response(200)
+            for i in range(150):
+                self.send_header(f"X-Filler-{i}", "1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif path == "/xhtml":
             self._send(200, ARTICLE, "application/xhtml+xml")
         elif path == "/image.png":
@@ -305,6 +320,16 @@ def test_compressed_responses_are_decoded(local):
     with pytest.raises(FetchError) as e:
         fetch(f"{local}/brotli", allow_private=True)
     assert "content encoding br" in refused(e)
+
+
+def test_chunked_response(local):
+    assert fetch(f"{local}/chunked", allow_private=True).body == ARTICLE
+
+
+def test_header_flood_refused(local):
+    with pytest.raises(FetchError) as e:
+        fetch(f"{local}/many-headers", allow_private=True)
+    assert refused(e).startswith("bad response from 127.0.0.1")
 
 
 def test_missing_content_type_is_sniffed(local):

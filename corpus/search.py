@@ -27,6 +27,15 @@ from .errors import QuestionError
 from .text import content_terms, sentences, stem, words
 
 CANDIDATES = 100
+
+# Rerank weights, fitted on our development questions (benchmarks/fit_weights.py).
+WEIGHTS = {'bm25': 0.633, 'coverage': 0.04, 'sentence': 0.213, 'title': 0.134, 'fuzzy': 0.069, 'context': 0.403, 'article': 0.0, 'number': 0.2, 'pairs': 0.006, 'lead': 0.119, 'quote': 0.02, 'rarest': 0.1}
+SPEAKER_WEIGHTS = {'bm25': 0.511, 'coverage': -0.333, 'sentence': 0.345, 'title': 0.221, 'fuzzy': 0.297, 'context': 0.932, 'article': 0.724, 'number': -0.139, 'pairs': -0.281, 'lead': -0.254, 'quote': 0.632, 'speaker': 0.384, 'topic': 0.856, 'topic_sentence': -0.156, 'rarest': 0.1, 'speaker_near': 0.1, 'speaker_article': 0.1}
+# "how many", "how much", "when", "what year": the answer holds a figure.
+_NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|long|old|far|big|often)|when|what (?:year|time|date|age|price)"
+                              r"|which year|what percentage|how fast)\b", re.IGNORECASE)
+ANSWER_MODEL = {"sentence": 0.17, "context": 0.67, "rarest": 0.16}
+ANSWERED_THRESHOLD = 0.42
 # The index's view of words: letters and digits; apostrophes split ("Interpol's" -> interpol, s).
 _TOKEN_RE = re.compile(r"[^\W_]+")
 VOCAB_REFRESH_SECONDS = 5.0
@@ -117,8 +126,9 @@ class Vocabulary:
         pool: list[str] = []
         for length in range(len(word) - 2, len(word) + 3):
             pool.extend(self.by_length.get(length, ()))
-        # Edits allowed grow with length: one for "bred" or "interpoll", two for "kolokolsev", three for long words.
-        max_edits = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
+        # Edits allowed grow with length: one for "englnd" (and "youtube" is not "youth"),
+        # two for "distrubution", three for longer words.
+        max_edits = 1 if len(word) <= 7 else 2 if len(word) <= 11 else 3
         hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
         if not hits:
             return None
@@ -139,7 +149,9 @@ class _Candidate:
     speakers: list[dict]
     bm25: float
     stems: str = ""
+    prev_stems: str = ""
     score: float = 0.0
+    features: dict = field(default_factory=dict)
     coverage: float = 0.0
 
 
@@ -205,11 +217,10 @@ class Searcher:
         terms, corrections = self._terms(question, vocab)
         if not terms:
             return Answer(question, False, [], 0, corrections)
-        speaker = parse_speaker(question)
-        candidates = self._candidates(terms, scope, article_id)
+        speaker_terms, topic_terms = self._split_speaker(parse_speaker(question), terms, corrections)
+        candidates = self._candidates(terms, scope, article_id, speaker_terms)
         if not candidates:
             return Answer(question, False, [], 0, corrections)
-        speaker_terms, topic_terms = self._split_speaker(speaker, terms, corrections)
         self._rerank(candidates, question, terms, speaker_terms, topic_terms, vocab)
         candidates.sort(key=lambda c: c.score, reverse=True)
         answered = self._answered(candidates[0], speaker_terms)
@@ -233,37 +244,40 @@ class Searcher:
         x_terms = {corrections.get(t, t) for t in content_terms(x)}
         return [t for t in terms if t in x_terms], [t for t in terms if t not in x_terms]
 
-    def _candidates(self, terms: list[str], scope: str, article_id: int | None) -> list[_Candidate]:
+    def _candidates(self, terms: list[str], scope: str, article_id: int | None,
+                    speaker_terms: list[str]) -> list[_Candidate]:
         from .store import SHARED_SCOPE
 
         scopes = [SHARED_SCOPE] if scope == SHARED_SCOPE else [scope, SHARED_SCOPE]
-        words_query = " OR ".join(f'"{t}"' for t in terms)
-        scope_query = " OR ".join(f'"{s}"' for s in scopes)
-        match = f"scope : ({scope_query}) AND ({words_query})"
-        sql = ("SELECT f.rowid, bm25(paragraphs_fts, 1.0, 0.4, 1.2, 0.0) AS rank FROM paragraphs_fts f "
-               "WHERE paragraphs_fts MATCH ?")
-        params: list = [match]
-        if article_id is not None:
-            sql += " AND f.rowid IN (SELECT id FROM paragraphs WHERE article_id = ?)"
-            params.append(article_id)
-        sql += " ORDER BY rank LIMIT ?"
-        params.append(CANDIDATES)
+        scope_query = "scope : (" + " OR ".join(f'"{s}"' for s in scopes) + ")"
+        queries = [f"{scope_query} AND ({' OR '.join(f'{chr(34)}{t}{chr(34)}' for t in terms)})"]
+        if speaker_terms:
+            # Paragraphs where the person speaks but is only "he" or "the minister": found by who speaks.
+            queries.append(f"{scope_query} AND speaker : ({' OR '.join(f'{chr(34)}{t}{chr(34)}' for t in speaker_terms)})")
         conn = self.corpus.conn
-        ranked = conn.execute(sql, params).fetchall()
+        ranked: dict[int, float] = {}
+        for match in queries:
+            sql = ("SELECT f.rowid, bm25(paragraphs_fts, 1.0, 0.4, 1.2, 0.0) AS rank FROM paragraphs_fts f "
+                   "WHERE paragraphs_fts MATCH ?")
+            params: list = [match]
+            if article_id is not None:
+                sql += " AND f.rowid IN (SELECT id FROM paragraphs WHERE article_id = ?)"
+                params.append(article_id)
+            sql += " ORDER BY rank LIMIT ?"
+            params.append(CANDIDATES)
+            for pid, rank in conn.execute(sql, params):
+                ranked.setdefault(pid, rank)
         if not ranked:
             return []
-        ids = [r[0] for r in ranked]
+        ids = list(ranked)
         rows = conn.execute(
-            f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count, p.stems "
-            f"FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.id IN ({','.join('?' * len(ids))})",
+            f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count, p.stems, "
+            f"coalesce(prev.stems, '') FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+            f"LEFT JOIN paragraphs prev ON prev.article_id = p.article_id AND prev.position = p.position - 1 "
+            f"WHERE p.id IN ({','.join('?' * len(ids))})",
             ids).fetchall()
-        by_id = {r[0]: r for r in rows}
-        out = []
-        for pid, rank in ranked:
-            r = by_id.get(pid)
-            if r:
-                out.append(_Candidate(pid, r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -rank, r[8]))
-        return out
+        return [_Candidate(r[0], r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -ranked[r[0]], r[8], r[9])
+                for r in rows]
 
     def _rerank(self, candidates, question, terms, speaker_terms, topic_terms, vocab) -> None:
         weights = {stem(t): vocab.idf(t) for t in terms}
@@ -272,29 +286,74 @@ class Searcher:
         topic_total = sum(topic.values())
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
         content = " ".join(weights)
+        wants_number = bool(_NUMBER_QUESTION.search(question))
+        ordered = [stem(t) for t in terms]
+        query_pairs = set(zip(ordered, ordered[1:]))  # "net profit", "box office": adjacent in the question
+        rarest = max(weights, key=weights.get)  # the most specific word: an answer must have it nearby
+        speaker_stems = {stem(t) for t in speaker_terms}
+        article_bm25: dict[int, float] = {}
+        for c in candidates:  # an article that matches in many places is about the question
+            article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
+        top_article = max(article_bm25.values()) or 1.0
         for c in candidates:
-            sent_stems = [set(seg.split()) for seg in c.stems.split("|")]
+            sent_lists = [seg.split() for seg in c.stems.split("|")]
+            sent_stems = [set(x) for x in sent_lists]
             para_stems = set().union(*sent_stems)
-            title_stems = self._title_stems(c.title)
-            coverage = sum(w for s, w in weights.items() if s in para_stems) / total
-            best_sentence, best_window = 0.0, para_stems
+            best_sentence, best_window, best_topic = 0.0, para_stems, 0.0
             for i in range(len(sent_stems)):
                 window = sent_stems[i] | sent_stems[i + 1] if i + 1 < len(sent_stems) else sent_stems[i]
                 cov = sum(w for s, w in weights.items() if s in window) / total
                 if cov > best_sentence:
                     best_sentence, best_window = cov, window
-            title_cov = sum(w for s, w in weights.items() if s in title_stems) / total
-            fuzzy = fuzz.token_set_ratio(content, " ".join(best_window)) / 100
-            speaker_hit = _speaker_match(speaker_terms, c.speakers) if speaker_terms else 0.0
+                if topic_total:
+                    best_topic = max(best_topic, sum(w for s, w in topic.items() if s in window) / topic_total)
+            title_stems = self._title_stems(c.title)
+            # The lead names the subject, the next paragraph answers with "the firm" or "the runner".
+            around = para_stems | title_stems | set(c.prev_stems.replace("|", " ").split())
+            f = {
+                "context": sum(w for s, w in weights.items() if s in around) / total,
+                "rarest": float(rarest in around),
+                "article": article_bm25[c.article_id] / top_article,
+                "number": float(wants_number and any(t[:1].isdigit() and t not in weights for t in best_window)),
+                "pairs": (sum(1 for x in sent_lists for p in zip(x, x[1:]) if p in query_pairs) / len(query_pairs)
+                          if query_pairs else 0.0),
+                "lead": 1.0 / c.position,
+                "quote": float('"' in c.text or "“" in c.text),
+                "bm25": c.bm25 / top_bm25,
+                "coverage": sum(w for s, w in weights.items() if s in para_stems) / total,
+                "sentence": best_sentence,
+                "title": sum(w for s, w in weights.items() if s in title_stems) / total,
+                "fuzzy": fuzz.token_set_ratio(content, " ".join(best_window)) / 100,
+            }
             if speaker_terms:
-                topic_cov = (sum(w for s, w in topic.items() if s in para_stems) / topic_total) if topic_total else 0.0
-                c.coverage = 0.5 * speaker_hit + 0.5 * (topic_cov if topic_total else speaker_hit)
-                c.score = (0.6 * c.bm25 / top_bm25 + 2.0 * speaker_hit + 1.5 * topic_cov + 0.5 * best_sentence
-                           + 0.2 * title_cov + 0.2 * fuzzy)
-            else:
-                c.coverage = max(coverage, min(1.0, coverage + title_cov * 0.5))
-                c.score = (1.0 * c.bm25 / top_bm25 + 1.0 * coverage + 1.2 * best_sentence
-                           + 0.2 * title_cov + 0.3 * fuzzy)
+                f["speaker"] = _speaker_match(speaker_terms, c.speakers)
+                f["topic"] = (sum(w for s, w in topic.items() if s in para_stems) / topic_total) if topic_total else f["speaker"]
+                f["topic_sentence"] = best_topic if topic_total else f["speaker"]
+            c.features = f
+            if speaker_terms:
+                f["speaker_near"] = max(f["speaker"], float(speaker_stems <= around))
+        if speaker_terms:  # is the person asked about in this article at all?
+            in_article: dict[int, float] = {}
+            for c in candidates:
+                in_article[c.article_id] = max(in_article.get(c.article_id, 0.0), c.features["speaker_near"])
+            for c in candidates:
+                c.features["speaker_article"] = in_article[c.article_id]
+        for c in candidates:
+            f = c.features
+            c.score = sum((SPEAKER_WEIGHTS if speaker_terms else WEIGHTS).get(k, 0.0) * v for k, v in f.items())
+            c.coverage = self._coverage(f, bool(speaker_terms))
+
+    @staticmethod
+    def _coverage(f: dict, speaker: bool) -> float:
+        """How much of the question a passage answers, 0..1; `answered` compares it with a threshold.
+
+        For "what did X say about Y": X must speak in (or be named in) the article and Y be in the
+        passage. Otherwise: the question's rare words in one place, the rarest of them included.
+        """
+        if speaker:
+            return min(f["speaker_article"], f["topic"])
+        return (ANSWER_MODEL["sentence"] * f["sentence"] + ANSWER_MODEL["context"] * f["context"]
+                + ANSWER_MODEL["rarest"] * f["rarest"])
 
     @staticmethod
     @lru_cache(maxsize=4096)
@@ -303,7 +362,7 @@ class Searcher:
 
     @staticmethod
     def _answered(best: _Candidate, speaker_terms) -> bool:
-        return best.coverage >= 0.5
+        return best.coverage >= ANSWERED_THRESHOLD
 
     # -- context ------------------------------------------------------------------------------------
     def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1) -> list[Passage]:
@@ -318,17 +377,25 @@ class Searcher:
 
 
 def _speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:
-    """1.0 when a paragraph's speaker is the person asked about (a surname, a typo, a role will do)."""
+    """1.0 when a paragraph's speaker is the person asked about, 0.7 for a role ("the chancellor").
+
+    Every word of the asked name must fit one speaker (a surname alone or a typo will do), so
+    "Mark Zuckerberg" does not match some other Mark.
+    """
     best = 0.0
     for s in speakers:
         name_tokens = [t.lower() for t in words(s["name"])]
-        role_tokens = s.get("role", "").split()
+        role_tokens = set(s.get("role", "").split())
+        term_scores = []
         for term in speaker_terms:
-            for token in name_tokens:
-                if term == token or fuzz.ratio(term, token) >= 85:
-                    best = max(best, 1.0)
-            if term in role_tokens:
-                best = max(best, 0.7)
+            if any(term == token or fuzz.ratio(term, token) >= 85 for token in name_tokens):
+                term_scores.append(1.0)
+            elif term in role_tokens or term.rstrip("s") in role_tokens:
+                term_scores.append(0.7)
+            else:
+                term_scores.append(0.0)
+        if term_scores:
+            best = max(best, min(term_scores))
     return best
 
 

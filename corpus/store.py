@@ -158,7 +158,8 @@ def _speakers_json(speakers) -> str:
 
 
 def _speaker_names(speakers) -> str:
-    return " ".join(s.name for s in speakers)
+    """What the FTS speaker column holds: names and role words ("Vladimir Kolokoltsev russian minister")."""
+    return " ".join(f"{s.name} {s.role}".strip() for s in speakers)
 
 
 def content_hash(doc: Document) -> str:

@@ -192,12 +192,11 @@ _INDEX_TOKEN_RE = re.compile(r"[^\W_]+")
 
 
 def sentence_stems(text: str) -> str:
-    """Each sentence's distinct content-word stems, sentences separated by "|".
+    """Each sentence's content-word stems in order, sentences separated by "|".
 
     Computed once at ingest and stored, so ranking never re-tokenises a candidate paragraph.
     """
     out = []
     for sentence in sentences(text) or [text]:
-        tokens = {stem(t) for t in _INDEX_TOKEN_RE.findall(sentence.lower()) if t not in STOP_WORDS}
-        out.append(" ".join(sorted(tokens)))
+        out.append(" ".join(stem(t) for t in _INDEX_TOKEN_RE.findall(sentence.lower()) if t not in STOP_WORDS))
     return "|".join(out)

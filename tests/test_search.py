@@ -37,8 +37,9 @@ def test_typo_finds_what_the_right_spelling_finds(corpus):
 
 
 def test_speaker_over_several_paragraphs(corpus):
+    """One paragraph names him; the next two are his quotes ("he said", then a bare quote)."""
     answer = corpus.ask("what did Deng Yuwen say", limit=3)
-    assert answer.results[0].text.startswith("Deng Yuwen, a former deputy editor")
+    assert any(p.text.startswith("Deng Yuwen, a former deputy editor") for p in answer.results)
     assert {p.paragraph for p in answer.results} == {18, 19, 20}
     assert all(p.speakers == ["Deng Yuwen"] for p in answer.results)
 

@@ -1,0 +1,44 @@
+"""Asking: question -> engine (in a thread) -> rendered page -> Discord. Shared by /ask, mentions, ask
+channels and the "More results" button."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Optional
+
+import discord
+
+from corpus.errors import CorpusError
+
+from . import render
+from .views import answer_view, message_kwargs, send_ephemeral
+
+if TYPE_CHECKING:
+    from .client import ArticleBotMixin
+
+log = logging.getLogger(__name__)
+
+
+async def build_answer(bot: "ArticleBotMixin", question: str, *, guild_id: Optional[int], offset: int = 0,
+                       article_id: Optional[int] = None) -> render.Rendered:
+    page = render.PAGE_SIZE
+    # One passage more than a page, to know whether "More results" has anything to show.
+    answer = await bot.engine.ask(question, guild_id=guild_id, limit=page + 1, offset=offset, article_id=article_id)
+    if answer.answered and answer.results:
+        return render.render_answer(answer, offset=offset, page_size=page)
+    count = await bot.engine.count_articles(guild_id)
+    suggestions = [] if offset else await bot.engine.suggest_titles(question, guild_id=guild_id, limit=3)
+    return render.render_not_found(question, article_count=count, suggestions=suggestions, paged=offset > 0)
+
+
+async def send_answer_page(interaction: discord.Interaction, question: str, *, offset: int = 0,
+                           article_id: Optional[int] = None, ephemeral: bool = True) -> None:
+    """Answer an interaction that has already been deferred."""
+    bot: ArticleBotMixin = interaction.client  # type: ignore[assignment]
+    try:
+        rendered = await build_answer(bot, question, guild_id=interaction.guild_id, offset=offset, article_id=article_id)
+    except CorpusError as exc:
+        await send_ephemeral(interaction, str(exc))
+        return
+    view = answer_view(rendered, article_id=article_id)
+    await interaction.followup.send(ephemeral=ephemeral, **message_kwargs(rendered, view))

@@ -1,0 +1,167 @@
+"""Asking: ``/ask``, mentions, replies to answers (follow-ups) and ask channels."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Optional
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from corpus import limits
+from corpus.errors import CorpusError, QuestionError
+
+from .. import render
+from ..answers import build_answer, send_answer_page
+from ..cooldown import AskCooldown
+from ..views import NO_MENTIONS, answer_view, message_kwargs
+
+if TYPE_CHECKING:
+    from ..client import ArticleBot
+
+log = logging.getLogger(__name__)
+
+_QUESTION_WORDS = frozenset(
+    "what who whom whose when where why how which is are was were do does did can could should would will "
+    "has have had may might must shall tell explain describe".split()
+)
+
+
+def reads_as_question(text: str) -> bool:
+    """Whether a message in an ask channel reads as a question (so small talk there is left alone)."""
+    text = text.strip()
+    words = re.findall(r"[\w']+", text.lower())
+    if len(words) < 2 or text.startswith(("/", "!", "?", ".", "$", "http://", "https://")):
+        return False
+    return text.endswith("?") or words[0] in _QUESTION_WORDS
+
+
+_THANKS = re.compile(r"(?:thanks?(?: you)?|thank u|thx|ty|ok(?:ay)?|cool|nice|great|got it|lol)\W*", re.IGNORECASE)
+
+
+def is_just_thanks(text: str) -> bool:
+    """"thanks!" in reply to an answer is not a follow-up question."""
+    return bool(_THANKS.fullmatch(text.strip()))
+
+
+def strip_mentions(text: str, user_id: int) -> str:
+    return re.sub(rf"<@!?{user_id}>", " ", text).strip()
+
+
+async def article_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    bot: ArticleBot = interaction.client  # type: ignore[assignment]
+    if current.strip():
+        found = await bot.engine.suggest_titles(current, guild_id=interaction.guild_id, limit=25)
+    else:
+        found = await bot.engine.articles(interaction.guild_id, limit=25)
+    return [app_commands.Choice(name=render.choice_name(a.title, a.id), value=str(a.id)) for a in found[:25]]
+
+
+async def resolve_article(bot: "ArticleBot", value: Optional[str], guild_id: Optional[int]) -> Optional[int]:
+    """The ``article`` option: an id from autocomplete, ``#12``, or a title typed by hand."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip().lstrip("#")
+    if text.isdigit():
+        info = await bot.engine.article(int(text), guild_id=guild_id)
+        if info is not None:
+            return info.id
+    found = await bot.engine.suggest_titles(value, guild_id=guild_id, limit=1)
+    if found:
+        return found[0].id
+    raise QuestionError(f"I don't know an article called {render.cut(value, 100)!r}; pick one from the list.")
+
+
+def ask_cooldown():
+    """Per-user cooldown (shared with mentions and ask channels); refusals reach ``tree.on_error``."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        interaction.client.ask_cooldown.check(interaction.user.id)  # type: ignore[attr-defined]
+        return True
+
+    return app_commands.check(predicate)
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: "ArticleBot") -> None:
+        self.bot = bot
+
+    # ------------------------------------------------------------------ /ask
+
+    @app_commands.command(name="ask", description="Ask a question about the articles I know")
+    @app_commands.describe(
+        question="What do you want to know?",
+        article="Only search this article (start typing its title)",
+    )
+    @app_commands.autocomplete(article=article_autocomplete)
+    @ask_cooldown()
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, limits.MAX_QUESTION_CHARS],
+        article: Optional[str] = None,
+    ) -> None:
+        # Searching may take longer than Discord's 3 seconds: acknowledge first ("thinking..."), answer after.
+        await interaction.response.defer(thinking=True)
+        article_id = await resolve_article(self.bot, article, interaction.guild_id)
+        await send_answer_page(interaction, question, article_id=article_id, ephemeral=False)
+
+    # ------------------------------------------------------------------ messages
+
+    def _question_in(self, message: discord.Message) -> Optional[str]:
+        """The question a message asks the bot, or None if it does not ask one."""
+        me = self.bot.user
+        if me is None or message.author.bot or not message.content:
+            return None
+        text = strip_mentions(message.content, me.id)
+        if message.guild is None:  # direct message: everything is for us
+            return text
+        ref = message.reference.resolved if message.reference else None
+        if isinstance(ref, discord.Message) and ref.author.id == me.id:
+            if is_just_thanks(text):
+                return None
+            previous = render.question_from(ref.content)
+            if previous and text:
+                combined = f"{previous} {text}"
+                return combined if len(combined) <= limits.MAX_QUESTION_CHARS else text
+            return text
+        if re.search(rf"<@!?{me.id}>", message.content):
+            return text
+        if message.channel.id in self.bot.settings.ask_channel_ids and reads_as_question(text):
+            return text
+        return None
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        question = self._question_in(message)
+        if question is None:
+            return
+        if not question:
+            await self._reply(message, content="Ask me something about the articles I know, e.g. "
+                              "`@me what did Kolokoltsev say about Interpol?`")
+            return
+        try:
+            self.bot.ask_cooldown.check(message.author.id)
+        except AskCooldown as exc:
+            await self._reply(message, content=exc.friendly, delete_after=10)
+            return
+        try:
+            async with message.channel.typing():
+                rendered = await build_answer(self.bot, question, guild_id=message.guild.id if message.guild else None)
+        except CorpusError as exc:
+            await self._reply(message, content=str(exc))
+            return
+        await self._reply(message, **message_kwargs(rendered, answer_view(rendered)))
+
+    async def _reply(self, message: discord.Message, **kwargs) -> None:
+        kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+        try:
+            await message.reply(mention_author=False, **kwargs)
+        except discord.HTTPException as exc:
+            log.warning("could not answer message %s in channel %s: %s", message.id, message.channel.id, exc)
+
+
+async def setup(bot: "ArticleBot") -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,241 @@
+"""Engine answers -> Discord messages, always within Discord's limits.
+
+Limits (https://discord.com/developers/docs/resources/message#create-message and embed limits):
+2,000 characters of content; up to 10 embeds; an embed's title 256, description 4,096, a field 1,024,
+footer 2,048; 6,000 characters across all embeds of a message. Text is cut at a sentence boundary when
+there is one in reach, else at a word boundary, never mid-word, and the cut is marked with an ellipsis.
+
+Everything here is pure (no I/O); the cogs send what these functions build.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+import discord
+
+MAX_CONTENT = 2000
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FIELD = 1024
+MAX_FOOTER = 2048
+MAX_EMBEDS_TOTAL = 6000
+MAX_BUTTON_LABEL = 80
+MAX_CHOICE_NAME = 100
+
+ELLIPSIS = "…"
+QUESTION_PREFIX = "**Question:** "
+PAGE_SIZE = 3  # passages shown per answer page (one embed each)
+COLOUR = discord.Colour.blurple()
+
+_SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*(?=\s)""")
+_INLINE_MARKDOWN = re.compile(r"([\\*_~|`\[\]<])")
+_LINE_START_MARKDOWN = re.compile(r"^(\s*)([>#-])", re.MULTILINE)
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def cut(text: str, limit: int, *, marker: str = ELLIPSIS) -> str:
+    """``text`` if it fits in ``limit`` characters, else its longest prefix that ends at a sentence
+    boundary (or failing that a word boundary) plus ``marker``, within ``limit`` characters in total.
+
+    Never cuts inside a word unless a single word is longer than the limit (then there is no choice).
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    if limit <= len(marker):
+        return marker[:limit] if limit > 0 else ""
+    room = limit - len(marker) - 1  # one for the space before the marker
+    window = text[: room + 1]  # one past, to see whether the window ends on a boundary
+    best_sentence = -1
+    for m in _SENTENCE_END.finditer(window):
+        if m.end() <= room:
+            best_sentence = m.end()
+    # Prefer a sentence boundary unless it throws away most of the room.
+    if best_sentence >= max(1, room // 3):
+        return text[:best_sentence].rstrip() + " " + marker
+    space = window.rfind(" ", 0, room + 1)
+    while space > 0 and window[space - 1].isspace():
+        space -= 1
+    if space > 0:
+        return text[:space].rstrip() + " " + marker
+    if best_sentence > 0:
+        return text[:best_sentence].rstrip() + " " + marker
+    # One enormous "word" (a URL, say): there is no boundary to cut at.
+    return text[: limit - len(marker)] + marker
+
+
+def one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def escape(text: str) -> str:
+    """Escape Discord markdown (and mention syntax) so that quoted text renders verbatim."""
+    text = _INLINE_MARKDOWN.sub(r"\\\1", text)
+    return _LINE_START_MARKDOWN.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def bold_matches(text: str, matched: Iterable[str]) -> str:
+    """Escape ``text`` and put the words in ``matched`` in bold: case-insensitive, whole words only
+    ("Interpol" is bold in "Interpol's" but not in "Interpolation")."""
+    words = sorted({w.strip() for w in matched if w and w.strip()}, key=len, reverse=True)
+    if not words:
+        return escape(text)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        out.append("**" + escape(m.group(0)) + "**")
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def fit_rendered(text: str, limit: int, render=escape) -> str:
+    """``render(cut(text, n))`` for the largest ``n`` whose rendered form is within ``limit``."""
+    n = limit
+    while n > 0:
+        shown = render(cut(text, n))
+        if len(shown) <= limit:
+            return shown
+        n -= max(len(shown) - limit, 1)
+    return ""
+
+
+def short_title(title: str, limit: int = MAX_TITLE) -> str:
+    return cut(one_line(title) or "Untitled", limit)
+
+
+def http_url(url: Optional[str]) -> Optional[str]:
+    if url and re.match(r"https?://[^\s]+$", url) and len(url) <= 2000:
+        return url
+    return None
+
+
+def question_content(question: str, extra: str = "") -> str:
+    """The message content that carries the question (buttons read it back with :func:`question_from`)."""
+    room = MAX_CONTENT - len(QUESTION_PREFIX) - (len(extra) + 1 if extra else 0)
+    line = QUESTION_PREFIX + cut(one_line(question), room)
+    return line + ("\n" + extra if extra else "")
+
+
+def question_from(content: Optional[str]) -> Optional[str]:
+    """The question an answer message was for, or None if it is not one of our answers."""
+    if not content or not content.startswith(QUESTION_PREFIX):
+        return None
+    first = content.split("\n", 1)[0][len(QUESTION_PREFIX):].strip()
+    if first.endswith(ELLIPSIS):
+        first = first[: -len(ELLIPSIS)].rstrip()
+    return first or None
+
+
+def total_embed_chars(embeds: Sequence[discord.Embed]) -> int:
+    return sum(len(e) for e in embeds)
+
+
+# ---------------------------------------------------------------------------- answers
+
+
+@dataclass
+class Rendered:
+    content: str
+    embeds: list[discord.Embed]
+    more_offset: Optional[int] = None  # offset of the next page, if there is one
+    context_of: Optional[tuple[int, int]] = None  # (article_id, paragraph) for "Show context"
+    link: Optional[tuple[str, str]] = None  # (label, url) for the link button
+
+
+def _passage_embed(p, description_limit: int, *, rank: Optional[int] = None) -> discord.Embed:
+    title = short_title(p.title)
+    embed = discord.Embed(title=title, url=http_url(p.url), colour=COLOUR)
+    embed.description = fit_rendered(p.text, description_limit, lambda t: bold_matches(t, p.matched))
+    footer = f"paragraph {p.paragraph} of {p.paragraphs_total} · article #{p.article_id}"
+    if rank is not None:
+        footer = f"{rank}. {footer}"
+    embed.set_footer(text=footer)
+    return embed
+
+
+def _spread(budgets_total: int, fixed: list[int], cap: int) -> list[int]:
+    """Split what is left of ``budgets_total`` after the fixed parts evenly, each at most ``cap``."""
+    left = max(budgets_total - sum(fixed), 0)
+    n = len(fixed)
+    return [min(cap, left // n) for _ in range(n)] if n else []
+
+
+def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_more: Optional[bool] = None,
+                  article_count: int = 0, suggestions: Sequence = ()) -> Rendered:
+    """An engine ``Answer`` as a message. ``answer.results`` may hold one extra passage (to know that a
+    next page exists); only ``page_size`` are shown."""
+    results = list(answer.results)
+    if not answer.answered or not results:
+        return render_not_found(answer.question, article_count=article_count, suggestions=suggestions,
+                                paged=offset > 0)
+    more = has_more if has_more is not None else len(results) > page_size
+    shown = results[:page_size]
+    first, last = offset + 1, offset + len(shown)
+    extra = f"-# passages {first}–{last}" if len(shown) > 1 else f"-# passage {first}"
+    content = question_content(answer.question, extra)
+
+    # Embeds share 6,000 characters: give each passage an even share of what titles/footers leave.
+    drafts = [_passage_embed(p, 0, rank=offset + i + 1) for i, p in enumerate(shown)]
+    fixed = [len(e) for e in drafts]
+    budgets = _spread(MAX_EMBEDS_TOTAL - 50, fixed, MAX_DESCRIPTION)
+    embeds = [_passage_embed(p, b, rank=offset + i + 1) for i, (p, b) in enumerate(zip(shown, budgets))]
+    top = shown[0]
+    url = http_url(top.url)
+    return Rendered(
+        content=content,
+        embeds=embeds,
+        more_offset=offset + len(shown) if more else None,
+        context_of=(top.article_id, top.paragraph),
+        link=("Open article", url) if url else None,
+    )
+
+
+def render_not_found(question: str, *, article_count: int, suggestions: Sequence = (), paged: bool = False) -> Rendered:
+    if paged:
+        text = "No more passages match that question."
+    else:
+        noun = "article" if article_count == 1 else "articles"
+        text = f"I couldn't find that in the {article_count} {noun} I know."
+        titles = [f"**{escape(short_title(s.title, 100))}**" for s in list(suggestions)[:3]]
+        if titles:
+            listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " or " + titles[-1]
+            text += f"\nDid you mean {listed}? Try `/ask` with the `article` option."
+    return Rendered(content=question_content(question, text), embeds=[])
+
+
+def render_context(passages: Sequence, focus: int) -> Rendered:
+    """The paragraphs around paragraph ``focus`` (one embed each, the focus one highlighted)."""
+    passages = list(passages)
+    if not passages:
+        return Rendered(content="That article is gone or not visible here.", embeds=[])
+    drafts = []
+    for p in passages:
+        e = discord.Embed(title=short_title(p.title) if p.paragraph == focus else None,
+                          url=http_url(p.url) if p.paragraph == focus else None,
+                          colour=COLOUR if p.paragraph == focus else discord.Colour.light_grey())
+        e.set_footer(text=f"paragraph {p.paragraph} of {p.paragraphs_total}")
+        drafts.append(e)
+    budgets = _spread(MAX_EMBEDS_TOTAL - 50, [len(e) for e in drafts], MAX_DESCRIPTION)
+    for e, p, b in zip(drafts, passages, budgets):
+        matched = getattr(p, "matched", []) or []
+        e.description = fit_rendered(p.text, b, lambda t, m=matched: bold_matches(t, m))
+    first = passages[0]
+    url = http_url(first.url)
+    return Rendered(
+        content=f"Context for paragraph {focus} of {first.paragraphs_total} in **{escape(short_title(first.title, 200))}**",
+        embeds=drafts,
+        link=("Open article", url) if url else None,
+    )
+
+
+def choice_name(title: str, article_id: int) -> str:
+    suffix = f" (#{article_id})"
+    return cut(one_line(title) or "Untitled", MAX_CHOICE_NAME - len(suffix)) + suffix

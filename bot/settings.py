@@ -1,0 +1,147 @@
+"""Settings from the environment, then ``.env`` (the environment wins). Nothing here logs the token."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message is one line naming the variable."""
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """A small ``.env`` parser: ``KEY=value`` lines, ``export`` prefix, quotes, ``#`` comments."""
+    values: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            continue
+        value = value.strip()
+        if value[:1] in ("'", '"'):
+            quote = value[0]
+            end = value.find(quote, 1)
+            value = value[1:end] if end != -1 else value[1:]
+            if quote == '"':
+                value = value.replace("\\n", "\n")
+        else:
+            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
+        values[key] = value
+    return values
+
+
+def load_env(env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> dict[str, str]:
+    """The environment merged over ``.env`` (``./.env`` unless a path is given)."""
+    merged: dict[str, str] = {}
+    path = dotenv if dotenv is not None else Path(".env")
+    if path.is_file():
+        merged.update(parse_dotenv(path.read_text(encoding="utf-8", errors="replace")))
+    merged.update(os.environ if env is None else env)
+    return merged
+
+
+def _ids(name: str, value: str) -> frozenset[int]:
+    out = set()
+    for part in re.split(r"[\s,]+", value.strip()):
+        if not part:
+            continue
+        if not part.isdigit():
+            raise SettingsError(f"{name}: {part!r} is not a Discord ID (a number; enable Developer Mode and 'Copy ID')")
+        out.add(int(part))
+    return frozenset(out)
+
+
+def _int(name: str, value: str, *, minimum: int = 0) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise SettingsError(f"{name}: {value!r} is not a whole number") from None
+    if n < minimum:
+        raise SettingsError(f"{name}: must be at least {minimum}")
+    return n
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    value = value.strip()
+    if not value.startswith(tuple(s + "://" for s in schemes)):
+        raise SettingsError(f"{name}: {value!r} must start with {' or '.join(s + '://' for s in schemes)}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: Optional[str] = field(default=None, repr=False)
+    db: Optional[str] = None
+    ask_channel_ids: frozenset[int] = frozenset()
+    dev_guild_id: Optional[int] = None
+    log_level: str = "INFO"
+    shard_count: Optional[int] = None
+    shard_ids: Optional[tuple[int, ...]] = None
+    api_base: str = DEFAULT_API_BASE
+    gateway_url: str = DEFAULT_GATEWAY_URL
+    ask_cooldown_rate: int = 5
+    ask_cooldown_per: float = 30.0
+    sync_commands: bool = True
+
+    @property
+    def wants_message_content(self) -> bool:
+        """The privileged message-content intent is requested only when ask channels are configured."""
+        return bool(self.ask_channel_ids)
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None and self.shard_count > 1
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> "Settings":
+        e = load_env(env, dotenv)
+
+        def get(name: str) -> Optional[str]:
+            v = e.get(name)
+            return v.strip() if v is not None and v.strip() else None
+
+        level = (get("LOG_LEVEL") or "INFO").upper()
+        if not isinstance(logging.getLevelName(level), int):
+            raise SettingsError(f"LOG_LEVEL: {level!r} is not one of DEBUG, INFO, WARNING, ERROR")
+        shard_count = _int("SHARD_COUNT", get("SHARD_COUNT"), minimum=1) if get("SHARD_COUNT") else None
+        shard_ids = None
+        if get("SHARD_IDS"):
+            if shard_count is None:
+                raise SettingsError("SHARD_IDS: set SHARD_COUNT too")
+            shard_ids = tuple(sorted(_ids("SHARD_IDS", get("SHARD_IDS") or "")))
+            if any(s >= shard_count for s in shard_ids):
+                raise SettingsError(f"SHARD_IDS: every id must be below SHARD_COUNT ({shard_count})")
+        rate, per = 5, 30.0
+        if get("ASK_COOLDOWN"):
+            m = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)", get("ASK_COOLDOWN") or "")
+            if not m or int(m.group(1)) < 1:
+                raise SettingsError("ASK_COOLDOWN: write it as QUESTIONS/SECONDS, e.g. 5/30")
+            rate, per = int(m.group(1)), float(m.group(2))
+        dev = get("DEV_GUILD_ID")
+        return cls(
+            token=get("DISCORD_TOKEN"),
+            db=get("ARTICLEBOT_DB"),
+            ask_channel_ids=_ids("ASK_CHANNEL_IDS", get("ASK_CHANNEL_IDS") or ""),
+            dev_guild_id=_int("DEV_GUILD_ID", dev) if dev else None,
+            log_level=level,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
+            api_base=_url("DISCORD_API_BASE", get("DISCORD_API_BASE") or DEFAULT_API_BASE, ("https", "http")).rstrip("/"),
+            gateway_url=_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL") or DEFAULT_GATEWAY_URL, ("wss", "ws")),
+            ask_cooldown_rate=rate,
+            ask_cooldown_per=per,
+            sync_commands=(get("SYNC_COMMANDS") or "1").lower() not in ("0", "false", "no", "off"),
+        )

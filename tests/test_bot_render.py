@@ -1,0 +1,117 @@
+"""Unit tests for bot/render.py: Discord limits, cutting at sentence boundaries, bold, escaping."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot import render
+
+
+@dataclass
+class P:
+    text: str
+    matched: list = field(default_factory=list)
+    article_id: int = 1
+    title: str = "A title"
+    url: str | None = "https://example.org/a"
+    paragraph: int = 1
+    paragraphs_total: int = 9
+    score: float = 1.0
+
+
+@dataclass
+class A:
+    question: str
+    results: list
+    answered: bool = True
+
+
+LOREM = ("The council met on Tuesday. It approved the harbour budget after a long debate! "
+         "Residents asked why the ferry was late? The mayor promised answers by Friday. ") * 40
+
+
+@pytest.mark.parametrize("limit", [10, 25, 60, 100, 333, 1000, 4096])
+def test_cut_fits_and_never_cuts_mid_word(limit):
+    out = render.cut(LOREM, limit)
+    assert len(out) <= limit
+    assert out.endswith(render.ELLIPSIS)
+    body = out[: -len(render.ELLIPSIS)].rstrip()
+    # the kept text is a prefix of the original ending at a word boundary
+    assert LOREM.startswith(body)
+    assert LOREM[len(body)] in " "
+
+
+def test_cut_prefers_a_sentence_boundary():
+    out = render.cut(LOREM, 100)
+    assert out == "The council met on Tuesday. It approved the harbour budget after a long debate! …"
+
+
+def test_cut_leaves_short_text_alone():
+    assert render.cut("  Short text.  ", 50) == "Short text."
+
+
+def test_cut_falls_back_to_a_word_when_the_first_sentence_is_too_long():
+    text = "word " * 100
+    out = render.cut(text, 42)
+    assert len(out) <= 42 and out.endswith(" …") and "wor …" not in out
+
+
+def test_bold_is_whole_word_and_case_insensitive():
+    out = render.bold_matches("Interpol's agents; interpolation; INTERPOL.", ["interpol"])
+    assert out == "**Interpol**'s agents; interpolation; **INTERPOL**."
+
+
+def test_escape_keeps_text_verbatim_and_defuses_markup():
+    text = "*not bold* _x_ `code` ~~s~~ ||spoiler|| [link](http://x) <@123> <@&4>\n> quote\n# head\n- item"
+    out = render.escape(text)
+    assert "\\*not bold\\*" in out and "\\<@123>" in out and "\\[link\\]" in out
+    assert "\n\\> quote" in out and "\n\\# head" in out and "\n\\- item" in out
+    assert re.sub(r"\\(.)", r"\1", out) == text
+
+
+def test_answer_stays_within_embed_limits_with_huge_passages():
+    huge = P(text=LOREM * 5, matched=["harbour", "ferry"], title="T" * 400)
+    answer = A("why was the ferry late?", [huge, huge, huge, huge])
+    r = render.render_answer(answer)
+    assert len(r.embeds) == 3
+    assert render.total_embed_chars(r.embeds) <= render.MAX_EMBEDS_TOTAL
+    for e in r.embeds:
+        assert len(e.title) <= render.MAX_TITLE and len(e.description) <= render.MAX_DESCRIPTION
+        assert e.description.endswith(render.ELLIPSIS)
+        assert "**harbour**" in e.description
+    assert len(r.content) <= render.MAX_CONTENT
+    assert r.more_offset == 3 and r.context_of == (1, 1) and r.link == ("Open article", "https://example.org/a")
+
+
+def test_question_round_trips_through_the_content():
+    q = "what did *Kolokoltsev* say about Interpol?"
+    assert render.question_from(render.question_content(q, "-# passages 1–3")) == q
+    long_q = "why " * 600
+    content = render.question_content(long_q)
+    assert len(content) <= render.MAX_CONTENT
+    assert render.question_from(content).startswith("why why")
+    assert render.question_from("something else") is None
+
+
+def test_not_found_lists_up_to_three_suggestions():
+    @dataclass
+    class S:
+        title: str
+
+    r = render.render_not_found("q", article_count=7, suggestions=[S("One"), S("Two *x*"), S("Three"), S("Four")])
+    assert "I couldn't find that in the 7 articles I know." in r.content
+    assert "Did you mean **One**, **Two \\*x\\*** or **Three**?" in r.content
+    assert "Four" not in r.content and r.embeds == []
+
+
+def test_no_link_for_articles_without_a_web_address():
+    r = render.render_answer(A("q", [P(text="Some text.", url=None)]))
+    assert r.link is None and r.embeds[0].url is None and r.more_offset is None
+
+
+def test_choice_names_fit_discord():
+    name = render.choice_name("x " * 200, 12345)
+    assert len(name) <= 100 and name.endswith("(#12345)")

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from bot.main import run
 
-        return run()
+        return run(db=args.db)
     try:
         with Corpus.open(args.db) as corpus:
             return COMMANDS[args.command](corpus, args)

@@ -181,15 +181,18 @@ def attribute(paragraphs: list[str]) -> list[list[Speaker]]:
     for paragraph in paragraphs:
         found: list[Person] = []
         for sentence in sentences(paragraph):
-            found.extend(_speakers_in(state, sentence))
+            in_sentence = _speakers_in(state, sentence)
+            if in_sentence:
+                # The sentence's first speaker is its subject ("Mr Balls said Mr Brown's budget..."):
+                # the one a following "he" most likely means.
+                state.last_speaker = in_sentence[0]
+            found.extend(in_sentence)
         if not found and _QUOTE_START.match(paragraph) and state.last_speaker is not None:
             found.append(state.last_speaker)  # an unattributed quote continues the last speaker
         unique: list[Person] = []
         for p in found:
             if p not in unique:
                 unique.append(p)
-        if unique:
-            state.last_speaker = unique[-1]
         out.append([Speaker(p.name, " ".join(sorted(p.roles))) for p in unique])
     return out
 

@@ -295,43 +295,46 @@ class Searcher:
         for c in candidates:  # an article that matches in many places is about the question
             article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
         top_article = max(article_bm25.values()) or 1.0
+        query = set(weights)
         for c in candidates:
+            # Work on the question's stems found in each sentence (tiny sets), not on whole paragraphs.
             sent_lists = [seg.split() for seg in c.stems.split("|")]
-            sent_stems = [set(x) for x in sent_lists]
-            para_stems = set().union(*sent_stems)
-            best_sentence, best_window, best_topic = 0.0, para_stems, 0.0
-            for i in range(len(sent_stems)):
-                window = sent_stems[i] | sent_stems[i + 1] if i + 1 < len(sent_stems) else sent_stems[i]
-                cov = sum(w for s, w in weights.items() if s in window) / total
+            sent_hits = [query.intersection(x) for x in sent_lists]
+            para_hits = set().union(*sent_hits)
+            best_sentence, best_i, best_topic = 0.0, 0, 0.0
+            for i in range(len(sent_hits)):
+                window = sent_hits[i] | sent_hits[i + 1] if i + 1 < len(sent_hits) else sent_hits[i]
+                cov = sum(weights[s] for s in window) / total
                 if cov > best_sentence:
-                    best_sentence, best_window = cov, window
+                    best_sentence, best_i = cov, i
                 if topic_total:
-                    best_topic = max(best_topic, sum(w for s, w in topic.items() if s in window) / topic_total)
-            title_stems = self._title_stems(c.title)
+                    best_topic = max(best_topic, sum(topic.get(s, 0.0) for s in window) / topic_total)
+            best_window = [t for x in sent_lists[best_i: best_i + 2] for t in x]
+            title_hits = query & self._title_stems(c.title)
             # The lead names the subject, the next paragraph answers with "the firm" or "the runner".
-            around = para_stems | title_stems | set(c.prev_stems.replace("|", " ").split())
+            around = para_hits | title_hits | query.intersection(c.prev_stems.replace("|", " ").split())
             f = {
-                "context": sum(w for s, w in weights.items() if s in around) / total,
+                "context": sum(weights[s] for s in around) / total,
                 "rarest": float(rarest in around),
                 "article": article_bm25[c.article_id] / top_article,
-                "number": float(wants_number and any(t[:1].isdigit() and t not in weights for t in best_window)),
-                "pairs": (sum(1 for x in sent_lists for p in zip(x, x[1:]) if p in query_pairs) / len(query_pairs)
+                "number": float(wants_number and any(t[:1].isdigit() and t not in query for t in best_window)),
+                "pairs": (sum(1 for x, h in zip(sent_lists, sent_hits) if len(h) > 1
+                              for p in zip(x, x[1:]) if p in query_pairs) / len(query_pairs)
                           if query_pairs else 0.0),
                 "lead": 1.0 / c.position,
                 "quote": float('"' in c.text or "“" in c.text),
                 "bm25": c.bm25 / top_bm25,
-                "coverage": sum(w for s, w in weights.items() if s in para_stems) / total,
+                "coverage": sum(weights[s] for s in para_hits) / total,
                 "sentence": best_sentence,
-                "title": sum(w for s, w in weights.items() if s in title_stems) / total,
+                "title": sum(weights[s] for s in title_hits) / total,
                 "fuzzy": fuzz.token_set_ratio(content, " ".join(best_window)) / 100,
             }
             if speaker_terms:
                 f["speaker"] = _speaker_match(speaker_terms, c.speakers)
-                f["topic"] = (sum(w for s, w in topic.items() if s in para_stems) / topic_total) if topic_total else f["speaker"]
+                f["topic"] = (sum(topic.get(s, 0.0) for s in para_hits) / topic_total) if topic_total else f["speaker"]
                 f["topic_sentence"] = best_topic if topic_total else f["speaker"]
-            c.features = f
-            if speaker_terms:
                 f["speaker_near"] = max(f["speaker"], float(speaker_stems <= around))
+            c.features = f
         speaker_mode = bool(speaker_terms)
         if speaker_terms:  # is the person asked about in this article at all?
             in_article: dict[int, float] = {}

@@ -60,13 +60,15 @@ def engine_run(articles, questions, db: Path):
     for title, paragraphs in articles:
         corpus.add(Document(title=title, paragraphs=paragraphs))
     ingest_s = time.perf_counter() - t
-    ranked, times = [], []
+    ranked, times, abstained = [], [], []
     for q, _ in questions:
         t = time.perf_counter()
         answer = corpus.ask(q, limit=10)
         times.append(time.perf_counter() - t)
         ranked.append([p.text for p in answer.results])
+        abstained.append(not answer.answered)
     corpus.close()
+    print(f"engine: answered=false on {sum(abstained) / len(abstained):.3f} of these answerable questions")
     return ranked, times, ingest_s
 
 

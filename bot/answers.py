@@ -3,6 +3,7 @@ channels and the "More results" button."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Optional
 
@@ -22,12 +23,15 @@ log = logging.getLogger(__name__)
 async def build_answer(bot: "ArticleBotMixin", question: str, *, guild_id: Optional[int], offset: int = 0,
                        article_id: Optional[int] = None) -> render.Rendered:
     page = render.PAGE_SIZE
+    search = render.search_text(question) or question
     # One passage more than a page, to know whether "More results" has anything to show.
-    answer = await bot.engine.ask(question, guild_id=guild_id, limit=page + 1, offset=offset, article_id=article_id)
+    answer = await bot.engine.ask(search, guild_id=guild_id, limit=page + 1, offset=offset, article_id=article_id)
+    if search != question:
+        answer = dataclasses.replace(answer, question=question)  # shown as asked
     if answer.answered and answer.results:
         return render.render_answer(answer, offset=offset, page_size=page)
     count = await bot.engine.count_articles(guild_id)
-    suggestions = [] if offset else await bot.engine.suggest_titles(question, guild_id=guild_id, limit=3)
+    suggestions = [] if offset else await bot.engine.suggest_titles(search, guild_id=guild_id, limit=3)
     return render.render_not_found(question, article_count=count, suggestions=suggestions, paged=offset > 0)
 
 

@@ -73,8 +73,9 @@ class ArticleTree(app_commands.CommandTree):
             message = "Something went wrong on my side; it has been logged."
         try:
             await send_ephemeral(interaction, message)
-        except discord.HTTPException:
-            log.warning("could not tell the user about an error in an interaction (expired?)")
+        except discord.HTTPException as exc:
+            log.warning("could not tell the user about an error in an interaction (%s: %s): %s",
+                        type(original).__name__, original, exc)
 
 
 class ArticleBotMixin:
@@ -97,7 +98,7 @@ class ArticleBotMixin:
 
     async def setup_hook(self) -> None:
         if self._engine is None:
-            self._engine = await Engine.open(self.settings.db)
+            self._engine = await Engine.open(self.settings.database)
         self.add_dynamic_items(*DYNAMIC_ITEMS)  # type: ignore[attr-defined]
         for ext in EXTENSIONS:
             await self.load_extension(ext)  # type: ignore[attr-defined]
@@ -125,6 +126,20 @@ class ArticleBotMixin:
             user, getattr(user, "id", "?"), len(self.guilds),  # type: ignore[attr-defined]
             "on (ask channels)" if self.settings.wants_message_content else "off",
         )
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot was removed from a server (kicked, banned, or the server was deleted): forget the
+        articles that server added. An outage is not a removal: Discord then sends GUILD_DELETE with
+        ``unavailable``, which discord.py reports as ``on_guild_unavailable`` instead."""
+        try:
+            purged = await self.engine.purge_guild(guild.id)
+        except Exception:
+            log.exception("removed from server %s, but purging its articles failed", guild.id)
+            return
+        log.info("removed from server %s: purged its %d article%s", guild.id, purged, "" if purged == 1 else "s")
+
+    async def on_guild_unavailable(self, guild: discord.Guild) -> None:
+        log.warning("server %s is unavailable (Discord outage); its articles are kept", guild.id)
 
     async def on_message(self, message: discord.Message) -> None:
         # No prefix commands: the Ask cog's listener handles messages.

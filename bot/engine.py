@@ -57,6 +57,10 @@ class Engine:
     async def remove(self, article_id: int, *, guild_id: Optional[int]) -> bool:
         return await self._run(self.corpus.remove, article_id, guild_id=guild_id)
 
+    async def purge_guild(self, guild_id: int) -> int:
+        """Remove every article the guild added (shared articles stay); returns how many."""
+        return await self._run(self.corpus.purge_guild, guild_id)
+
     async def stats(self, guild_id: Optional[int]) -> dict:
         return await self._run(self.corpus.stats, guild_id)
 

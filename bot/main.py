@@ -46,9 +46,11 @@ async def _main(settings: Settings) -> None:
     from .engine import Engine
 
     try:
-        engine = await Engine.open(settings.db)
+        engine = await Engine.open(settings.database)
     except (CorpusError, sqlite3.Error, OSError) as exc:
-        raise _Fatal(f"cannot open the database {settings.db or '(ARTICLEBOT_DB / ./articlebot.db)'}: {exc}") from None
+        raise _Fatal(f"cannot open the database {settings.database or '(ARTICLEBOT_DB / ./articlebot.db)'}: {exc}") from None
+    log.info("database %s%s", engine.corpus.path,
+             f" (shards {settings.shard_label} of {settings.shard_count})" if settings.shard_count else "")
     bot = create_bot(settings, engine=engine)
     loop = asyncio.get_running_loop()
 
@@ -86,8 +88,10 @@ async def _main(settings: Settings) -> None:
 def run(argv: Optional[Sequence[str]] = None, *, db: Optional[str] = None) -> int:
     """Start the bot with settings from the environment and ``.env``; block until it stops.
 
-    ``db`` (e.g. the CLI's ``--db``) overrides ``ARTICLEBOT_DB``. Returns the exit code: 0 after a clean
-    stop (Ctrl-C, SIGTERM), 1 when Discord refuses or cannot be reached, 2 for a configuration error.
+    ``db`` (e.g. the CLI's ``--db``) overrides ``ARTICLEBOT_DB``; None (the default) leaves the database to
+    the settings. Either may contain ``{shard}`` (see :attr:`Settings.database`). Returns the exit code:
+    0 after a clean stop (Ctrl-C, SIGTERM), 1 when Discord refuses or cannot be reached, 2 for a
+    configuration error.
     """
     try:
         settings = Settings.from_env()

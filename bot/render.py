@@ -117,6 +117,18 @@ def http_url(url: Optional[str]) -> Optional[str]:
     return None
 
 
+_DISCORD_MARKUP = re.compile(
+    r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|/[\w -]+:\d+|t:\d+(?::\w)?)>|(?<!\w)@(?:everyone|here)(?!\w)"
+)
+
+
+def search_text(question: str) -> str:
+    """The question without Discord markup (@everyone, @here, user, role and channel mentions, custom
+    emoji, command and time tags): they are not words to search for. The question is still shown as
+    asked."""
+    return one_line(_DISCORD_MARKUP.sub(" ", question))
+
+
 def question_content(question: str, extra: str = "") -> str:
     """The message content that carries the question (buttons read it back with :func:`question_from`)."""
     room = MAX_CONTENT - len(QUESTION_PREFIX) - (len(extra) + 1 if extra else 0)

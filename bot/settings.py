@@ -11,6 +11,7 @@ from typing import Mapping, Optional
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+SHARD_PLACEHOLDER = "{shard}"  # in ARTICLEBOT_DB: one database per shard process (see docs/scaling.md)
 
 
 class SettingsError(ValueError):
@@ -51,6 +52,18 @@ def load_env(env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = N
         merged.update(parse_dotenv(path.read_text(encoding="utf-8", errors="replace")))
     merged.update(os.environ if env is None else env)
     return merged
+
+
+def shard_label(shard_ids) -> str:
+    return "-".join(str(i) for i in sorted(shard_ids))
+
+
+def database_path(template: Optional[str], shard_ids) -> Optional[str]:
+    """``template`` with ``{shard}`` replaced by the shard ids joined by ``-`` (``articlebot-{shard}.db`` ->
+    ``articlebot-0.db``, or ``articlebot-0-1.db`` for a process running shards 0 and 1)."""
+    if template is None or SHARD_PLACEHOLDER not in template:
+        return template
+    return template.replace(SHARD_PLACEHOLDER, shard_label(shard_ids))
 
 
 def _ids(name: str, value: str) -> frozenset[int]:
@@ -104,6 +117,27 @@ class Settings:
     @property
     def sharded(self) -> bool:
         return self.shard_count is not None and self.shard_count > 1
+
+    @property
+    def process_shards(self) -> tuple[int, ...]:
+        """The shard ids this process runs: ``SHARD_IDS``, else all of ``SHARD_COUNT``, else shard 0."""
+        if self.shard_ids:
+            return tuple(sorted(self.shard_ids))
+        if self.shard_count:
+            return tuple(range(self.shard_count))
+        return (0,)
+
+    @property
+    def shard_label(self) -> str:
+        """What ``{shard}`` in ``ARTICLEBOT_DB`` becomes: the process's shard ids joined by ``-``
+        (``0``; ``1``; ``0-1`` for a process running shards 0 and 1; ``0`` for an unsharded bot)."""
+        return shard_label(self.process_shards)
+
+    @property
+    def database(self) -> Optional[str]:
+        """The database file for this process: ``db`` with ``{shard}`` replaced by :attr:`shard_label`
+        (None: the engine's default, ``./articlebot.db``)."""
+        return database_path(self.db, self.process_shards)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> "Settings":

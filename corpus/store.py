@@ -43,7 +43,11 @@ def scope_of(guild_id: int | str | None) -> str:
 
 def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
     """--db PATH, else $ARTICLEBOT_DB, else ./articlebot.db."""
-    return Path(path or os.environ.get("ARTICLEBOT_DB") or DEFAULT_DB)
+    chosen = str(path or os.environ.get("ARTICLEBOT_DB") or DEFAULT_DB)
+    if "{shard}" in chosen:
+        raise CorpusError(f"{chosen} names one database per shard: give --db the file of one shard, "
+                          f"or run the command on every shard with `python -m bot.shards`")
+    return Path(chosen)
 
 
 @dataclass

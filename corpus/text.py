@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 
 import snowballstemmer
@@ -10,7 +11,15 @@ import snowballstemmer
 from .errors import IngestError
 
 # Porter is what SQLite FTS5's `porter` tokenizer implements, so Python-side stems agree with the index.
-_stemmer = snowballstemmer.stemmer("porter")
+# A snowball stemmer keeps state while it works: one per thread (the bot asks from worker threads).
+_local = threading.local()
+
+
+def _stemmer():
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("porter")
+    return stemmer
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
@@ -141,7 +150,7 @@ def stem(word: str) -> str:
     except KeyError:
         if len(_STEMS) > 500_000:
             _STEMS.clear()
-        result = _STEMS[word] = _stemmer.stemWord(word.lower().replace("’", "'"))
+        result = _STEMS[word] = _stemmer().stemWord(word.lower().replace("’", "'"))
         return result
 
 

@@ -115,3 +115,12 @@ def test_no_link_for_articles_without_a_web_address():
 def test_choice_names_fit_discord():
     name = render.choice_name("x " * 200, 12345)
     assert len(name) <= 100 and name.endswith("(#12345)")
+
+
+def test_search_text_drops_discord_markup_but_keeps_words():
+    from bot.render import search_text
+
+    q = "@everyone <@123> <@!4> <@&5> <#6> <:ferry:7> <a:wave:8> </ask:9> <t:1700000000:R> what did Kolokoltsev say?"
+    assert search_text(q) == "what did Kolokoltsev say?"
+    assert search_text("who is here? email me@everyone.org") == "who is here? email me@everyone.org"
+    assert search_text("what about <not markup> and 1 < 2 > 0") == "what about <not markup> and 1 < 2 > 0"

@@ -77,3 +77,52 @@ def test_cooldown_sliding_window():
     assert err.value.retry_after == pytest.approx(6) and "6 seconds" in err.value.friendly
     now[0] += 6.01
     assert cd.hit(1) == 0
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({"ARTICLEBOT_DB": "data/articlebot-{shard}.db"}, "data/articlebot-0.db"),  # unsharded: shard 0
+        ({"ARTICLEBOT_DB": "articlebot-{shard}.db", "SHARD_COUNT": "2", "SHARD_IDS": "1"}, "articlebot-1.db"),
+        ({"ARTICLEBOT_DB": "articlebot-{shard}.db", "SHARD_COUNT": "4", "SHARD_IDS": "3,1"}, "articlebot-1-3.db"),
+        ({"ARTICLEBOT_DB": "articlebot-{shard}.db", "SHARD_COUNT": "3"}, "articlebot-0-1-2.db"),  # all shards
+        ({"ARTICLEBOT_DB": "plain.db", "SHARD_COUNT": "2", "SHARD_IDS": "1"}, "plain.db"),  # one shared file
+        ({}, None),  # the engine's default, ./articlebot.db
+    ],
+)
+def test_shard_placeholder_in_the_database_path(tmp_path, env, expected):
+    assert Settings.from_env(env, dotenv=tmp_path / "missing").database == expected
+
+
+def test_run_db_argument_overrides_settings_only_when_given(tmp_path, monkeypatch):
+    """``articlebot --db X run`` calls run(db=X); ``articlebot run`` calls run(db=None): settings decide."""
+    import bot.main as main
+
+    seen = []
+
+    async def fake_main(settings):
+        seen.append(settings)
+
+    monkeypatch.setattr(main, "_main", fake_main)
+    monkeypatch.setattr(main.discord.utils, "setup_logging", lambda **kwargs: None)
+    monkeypatch.chdir(tmp_path)
+    for name in ("ARTICLEBOT_DB", "SHARD_COUNT", "SHARD_IDS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    monkeypatch.setenv("ARTICLEBOT_DB", "from-env-{shard}.db")
+    assert main.run(db=None) == 0 and seen[-1].database == "from-env-0.db"
+    assert main.run() == 0 and seen[-1].database == "from-env-0.db"
+    assert main.run(db="cli.db") == 0 and seen[-1].database == "cli.db"
+    monkeypatch.setenv("SHARD_COUNT", "2")
+    monkeypatch.setenv("SHARD_IDS", "1")
+    assert main.run(db="cli-{shard}.db") == 0 and seen[-1].database == "cli-1.db"
+
+
+def test_cli_run_passes_db(monkeypatch):
+    import bot.main as main
+    from corpus import cli
+
+    seen = []
+    monkeypatch.setattr(main, "run", lambda argv=None, *, db=None: seen.append(db) or 0)
+    assert cli.main(["run"]) == 0 and cli.main(["--db", "x.db", "run"]) == 0
+    assert seen == [None, "x.db"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, AsyncIterator, Optional
 
 import discord
 from discord import app_commands
@@ -44,6 +45,23 @@ _THANKS = re.compile(r"(?:thanks?(?: you)?|thank u|thx|ty|ok(?:ay)?|cool|nice|gr
 def is_just_thanks(text: str) -> bool:
     """"thanks!" in reply to an answer is not a follow-up question."""
     return bool(_THANKS.fullmatch(text.strip()))
+
+
+@contextlib.asynccontextmanager
+async def typing_in(channel: discord.abc.Messageable) -> AsyncIterator[None]:
+    """"articlebot is typing..." while answering, if Discord lets us: a refused typing indicator (no
+    permission, a hiccup) must not stop the answer."""
+    typing = channel.typing()
+    try:
+        await typing.__aenter__()
+    except discord.HTTPException as exc:
+        log.debug("no typing indicator in channel %s: %s", getattr(channel, "id", "?"), exc)
+        typing = None
+    try:
+        yield
+    finally:
+        if typing is not None:
+            await typing.__aexit__(None, None, None)
 
 
 def strip_mentions(text: str, user_id: int) -> str:
@@ -148,7 +166,7 @@ class Ask(commands.Cog):
             await self._reply(message, content=exc.friendly, delete_after=10)
             return
         try:
-            async with message.channel.typing():
+            async with typing_in(message.channel):
                 rendered = await build_answer(self.bot, question, guild_id=message.guild.id if message.guild else None)
         except CorpusError as exc:
             await self._reply(message, content=str(exc))

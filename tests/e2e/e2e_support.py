@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,3 +44,34 @@ def build_world(fake: FakeDiscord) -> World:
     admin2 = guild2.owner
     guild2.add_member(member)
     return World(fake, guild, channel, admin, member, guild2, channel2, admin2)
+
+
+def process_env(fake: FakeDiscord, db, **extra: str) -> dict:
+    """The environment for a real bot process (``python -m bot``) pointed at the stand-in."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DISCORD_", "ARTICLEBOT_", "ASK_", "SHARD_", "DEV_GUILD", "LOG_LEVEL", "SYNC_"))}
+    env.update(
+        PYTHONPATH=str(ROOT), DISCORD_TOKEN=fake.token, ARTICLEBOT_DB=str(db),
+        DISCORD_API_BASE=fake.api_base, DISCORD_GATEWAY_URL=fake.gateway_url,
+    )
+    env.update(extra)
+    return env
+
+
+async def start_bot_process(env: dict, cwd) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", env=env, cwd=str(cwd),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def stop_bot_process(proc: asyncio.subprocess.Process, timeout: float = 30) -> str:
+    """SIGTERM (a clean stop), then everything the process wrote to stdout and stderr."""
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except asyncio.TimeoutError:
+        proc.kill()
+        out, err = await proc.communicate()
+    return (out + err).decode(errors="replace")

@@ -18,7 +18,9 @@ where Discord is strict:
 Tests drive it through :class:`FakeDiscord` helpers: :meth:`FakeDiscord.user_message`,
 :meth:`FakeDiscord.slash`, :meth:`FakeDiscord.autocomplete`, :meth:`FakeDiscord.click`,
 :meth:`FakeDiscord.submit_modal`; each interaction helper returns a :class:`FakeInteraction` that records
-when it was acknowledged and what the bot showed.
+when it was acknowledged and what the bot showed. :meth:`FakeDiscord.remove_guild` sends GUILD_DELETE (the
+bot removed, or with ``unavailable`` an outage), :meth:`FakeDiscord.restore_guild` GUILD_CREATE, and
+:meth:`FakeDiscord.probe_heartbeat` asks the client for a heartbeat (op 1) and times its answer.
 """
 
 from __future__ import annotations
@@ -106,6 +108,20 @@ class Heartbeat:
     acked_at: Optional[float] = None  # when the stand-in sent the HEARTBEAT_ACK
 
 
+@dataclass
+class Probe:
+    """The stand-in asked for a heartbeat (op 1 sent to the client); the client answers from its event loop,
+    so the round trip measures how responsive the bot's loop is."""
+
+    shard: Optional[int]
+    sent_at: float
+    answered_at: Optional[float] = None
+
+    @property
+    def seconds(self) -> Optional[float]:
+        return None if self.answered_at is None else self.answered_at - self.sent_at
+
+
 class GatewayConnection:
     def __init__(self, server: "FakeDiscord", ws: web.WebSocketResponse, compress: bool) -> None:
         self.server = server
@@ -117,6 +133,7 @@ class GatewayConnection:
         self.session_id = secrets.token_hex(16)
         self.identified = asyncio.Event()
         self.heartbeats: list[Heartbeat] = []
+        self.probes: list[Probe] = []
         self.identify_payload: Optional[dict] = None
         self._lock = asyncio.Lock()
 
@@ -467,7 +484,11 @@ class FakeDiscord:
         op, d = frame.get("op"), frame.get("d")
         if op == 1:
             beat = Heartbeat(conn.shard[0], time.monotonic(), d)
-            conn.heartbeats.append(beat)
+            pending = next((p for p in conn.probes if p.answered_at is None), None)
+            if pending is not None:
+                pending.answered_at = beat.at
+            else:
+                conn.heartbeats.append(beat)  # (answers to probes are not the client's own heartbeats)
             await conn.send(11, None)
             beat.acked_at = time.monotonic()
         elif op == 2:
@@ -514,6 +535,29 @@ class FakeDiscord:
             pass  # presence / voice / member requests: accepted, nothing to do
         else:
             await conn.ws.close(code=4001, message=b"Unknown opcode")
+
+    async def probe_heartbeat(self, conn: GatewayConnection) -> Probe:
+        """Ask ``conn``'s client for an immediate heartbeat (op 1), as Discord may; see :class:`Probe`."""
+        probe = Probe(conn.shard[0], time.monotonic())
+        conn.probes.append(probe)
+        await conn.send(1, conn.seq)
+        return probe
+
+    async def remove_guild(self, guild: FakeGuild, *, unavailable: bool = False) -> None:
+        """GUILD_DELETE to the guild's shard: the bot was removed from (kicked out of) the guild, or, with
+        ``unavailable``, the guild is down for an outage (Discord sends ``"unavailable": true``)."""
+        conn = self.shard_connection(guild.id)
+        d: dict[str, Any] = {"id": str(guild.id)}
+        if unavailable:
+            d["unavailable"] = True
+        else:
+            self.guilds.pop(guild.id, None)
+        await conn.dispatch("GUILD_DELETE", d)
+
+    async def restore_guild(self, guild: FakeGuild) -> None:
+        """GUILD_CREATE to the guild's shard: back after an outage, or the bot was added again."""
+        self.guilds[guild.id] = guild
+        await self.shard_connection(guild.id).dispatch("GUILD_CREATE", guild.payload())
 
     def heartbeats(self, shard: Optional[int] = None) -> list[Heartbeat]:
         return [h for c in self.connections for h in c.heartbeats if shard is None or c.shard[0] == shard]
@@ -865,14 +909,20 @@ class FakeDiscord:
         self.requests.append(rec)
         try:
             if request.match_info["version"] != str(API_VERSION):
-                return _error(404, 0, "404: Not Found")
+                resp = _error(404, 0, "404: Not Found")
+                rec.status = resp.status
+                return resp
             try:
                 rec.json, rec.files = await self._read_body(request)
             except (ValueError, PayloadError) as exc:
-                return _error(400, 50109, f"The request body contains invalid JSON. {exc}")
+                resp = _error(400, 50109, f"The request body contains invalid JSON. {exc}")
+                rec.status = resp.status
+                return resp
             is_interaction = path.startswith(("/interactions/", "/webhooks/"))
             if not is_interaction and request.headers.get("Authorization") != f"Bot {self.token}":
-                return _error(401, 0, "401: Unauthorized")
+                resp = _error(401, 0, "401: Unauthorized")
+                rec.status = resp.status
+                return resp
             try:
                 resp = await self._route(request.method, path, rec)
             except PayloadError as exc:

@@ -176,7 +176,8 @@ async def test_everyone_in_an_article_or_question_pings_no_one(world: World, sta
     asked = await fake.slash(world.channel, world.member, "ask", question="@everyone when is the town hall flood meeting?")
     answer = await asked.wait_message()
     quoted = answer["embeds"][0]["description"]
-    assert quoted.startswith("@**everyone** the **town** **hall** **flood** **meeting** moves to Thursday")
+    # (@everyone is not searched for: Discord markup in a question is not part of it.)
+    assert quoted.startswith("@everyone the **town** **hall** **flood** **meeting** moves to Thursday")
     assert "@here" in quoted
     assert answer["content"].startswith("**Question:** @everyone when is the town hall flood meeting?")
 

@@ -4,14 +4,12 @@ environment, token errors."""
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import sys
 
 import pytest
 
-from .e2e_support import ROOT, SEED_QUESTION, World, build_world
+from .e2e_support import SEED_QUESTION, World, build_world, process_env, start_bot_process
 from .fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.asyncio
@@ -98,21 +96,11 @@ async def test_two_shards_each_serve_their_guilds(tmp_path, start_bot, fake: Fak
 
 
 def _env(fake: FakeDiscord, tmp_path, **extra: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DISCORD_", "ARTICLEBOT_", "ASK_", "SHARD_", "DEV_GUILD", "LOG_LEVEL"))}
-    env.update(
-        PYTHONPATH=str(ROOT), DISCORD_TOKEN=fake.token, ARTICLEBOT_DB=str(tmp_path / "proc.db"),
-        DISCORD_API_BASE=fake.api_base, DISCORD_GATEWAY_URL=fake.gateway_url,
-    )
-    env.update(extra)
-    return env
+    return process_env(fake, tmp_path / "proc.db", **extra)
 
 
 async def _run_bot_process(env: dict, cwd) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", env=env, cwd=str(cwd),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
+    return await start_bot_process(env, cwd)
 
 
 async def test_run_against_endpoints_from_the_environment(fake: FakeDiscord, tmp_path):

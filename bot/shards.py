@@ -1,0 +1,97 @@
+"""``python -m bot.shards COMMAND ...``: run an ``articlebot`` command on every shard's database.
+
+With ``ARTICLEBOT_DB=articlebot-{shard}.db`` each shard process keeps its servers' articles in its own
+file (see docs/scaling.md). Shared articles (the command line's, visible in every server) must then be in
+every file: ::
+
+    SHARD_COUNT=4 ARTICLEBOT_DB='articlebot-{shard}.db' python -m bot.shards ingest report.txt
+    python -m bot.shards --db 'articlebot-{shard}.db' --group 0,1 --group 2,3 stats   # 2 shards a process
+
+A command with ``--guild ID`` goes only to the database of that server's shard, ``(ID >> 22) % SHARD_COUNT``.
+Settings come from the environment and ``.env`` like the bot's; ``--db``, ``--shard-count`` and
+``--group`` override them. The exit code is the worst of the commands'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from .settings import SHARD_PLACEHOLDER, Settings, SettingsError, database_path, shard_label
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a server's events (Discord's rule)."""
+    return (guild_id >> 22) % shard_count
+
+
+def _group(text: str) -> tuple[int, ...]:
+    try:
+        ids = tuple(sorted({int(p) for p in text.replace(" ", ",").split(",") if p}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a group is shard ids separated by commas, e.g. 0,1 (got {text!r})") from None
+    if not ids:
+        raise argparse.ArgumentTypeError("an empty group")
+    return ids
+
+
+def _guild_in(command: Sequence[str]) -> Optional[int]:
+    for i, arg in enumerate(command):
+        value = None
+        if arg == "--guild" and i + 1 < len(command):
+            value = command[i + 1]
+        elif arg.startswith("--guild="):
+            value = arg.split("=", 1)[1]
+        if value is not None and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.shards", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", metavar="TEMPLATE", help="database path with {shard} (default: $ARTICLEBOT_DB)")
+    parser.add_argument("--shard-count", type=int, metavar="N", help="default: $SHARD_COUNT")
+    parser.add_argument("--group", dest="groups", type=_group, action="append", metavar="IDS",
+                        help="one process's shard ids, e.g. --group 0,1 --group 2,3 (default: one shard per process)")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="an articlebot command and its arguments")
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.error("give an articlebot command, e.g. ingest FILE")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"articlebot: {exc}", file=sys.stderr)
+        return 2
+    template = args.db or settings.db
+    count = args.shard_count or settings.shard_count
+    if not template or SHARD_PLACEHOLDER not in template:
+        print(f"articlebot: the database path needs {SHARD_PLACEHOLDER} (set ARTICLEBOT_DB or --db), "
+              f"e.g. articlebot-{SHARD_PLACEHOLDER}.db", file=sys.stderr)
+        return 2
+    if not count or count < 1:
+        print("articlebot: set SHARD_COUNT or --shard-count", file=sys.stderr)
+        return 2
+    groups = args.groups or [(i,) for i in range(count)]
+    covered = sorted(i for g in groups for i in g)
+    if covered != list(range(count)):
+        print(f"articlebot: the groups must cover shards 0..{count - 1} once each (got {covered})", file=sys.stderr)
+        return 2
+    guild = _guild_in(args.command)
+    if guild is not None:
+        groups = [g for g in groups if shard_of(guild, count) in g]
+
+    from corpus import cli
+
+    worst = 0
+    for group in groups:
+        path = database_path(template, group)
+        print(f"== shard{'s' if len(group) > 1 else ''} {shard_label(group)}: {path}", file=sys.stderr, flush=True)
+        code = cli.main(["--db", str(path), *args.command])
+        sys.stdout.flush()
+        worst = max(worst, code or 0)
+    return worst
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -29,7 +29,6 @@ from corpus.search import parse_speaker  # noqa: E402
 
 def candidates_with_features(corpus: Corpus, question: str):
     s = corpus.searcher
-    s._ensure_vocab_table()
     vocab = s._vocabulary()
     terms, corrections = s._terms(question, vocab)
     if not terms:

@@ -179,8 +179,11 @@ class Searcher:
         return self.vocab
 
     def _known_stem(self, word: str) -> bool:
+        """Does the index hold this word (as the index's own tokenizer stems it)? A MATCH that stops at
+        the first row is O(1) in corpus size; fts5vocab 'row' counted every row holding the term first."""
         row = self.corpus.conn.execute(
-            "SELECT 1 FROM paragraphs_vocab WHERE term = ? LIMIT 1", (stem(word),)).fetchone()
+            "SELECT 1 FROM paragraphs_fts WHERE paragraphs_fts MATCH ? LIMIT 1",
+            ('"' + word.replace('"', '""') + '"',)).fetchone()
         return row is not None
 
     def _terms(self, question: str, vocab: Vocabulary) -> tuple[list[str], dict[str, str]]:
@@ -215,7 +218,6 @@ class Searcher:
         offset = max(0, int(offset))
         question = question.strip()
         scope = scope_of(guild_id)
-        self._ensure_vocab_table()
         vocab = self._vocabulary()
         terms, corrections = self._terms(question, vocab)
         if not terms:
@@ -232,12 +234,6 @@ class Searcher:
         results = [Passage(c.article_id, c.title, c.url, c.position, c.total, c.text, c.score,
                            _matched_words(c.text, stems), [s["name"] for s in c.speakers]) for c in page]
         return Answer(question, answered, results, len(candidates), corrections)
-
-    def _ensure_vocab_table(self) -> None:
-        conn = self.corpus.conn
-        if not getattr(self.corpus._local, "vocab_ready", False):
-            conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.paragraphs_vocab USING fts5vocab(main, paragraphs_fts, 'row')")
-            self.corpus._local.vocab_ready = True
 
     @staticmethod
     def _split_speaker(speaker, terms, corrections) -> tuple[list[str], list[str]]:

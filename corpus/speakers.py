@@ -69,6 +69,8 @@ _ROLE_VERB_RE = re.compile(
 _VERB_ROLE_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?P<det>the|a|an|his|her)\s+(?P<role>(?:[\w\-]+\s+){{0,4}}?[\w\-]+)")
 _MENTION_RE = re.compile(rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
 _QUOTE_START = re.compile(r"^\s*[\"“‘']")
+# Every speech pattern above needs a speech verb or "according to": a sentence without either skips them.
+_SPEECH_HINT_RE = re.compile(rf"\b{_VERB}|[Aa]ccording to")
 
 
 @dataclass
@@ -200,6 +202,8 @@ def attribute(paragraphs: list[str]) -> list[list[Speaker]]:
 def _speakers_in(state: _Article, sentence: str) -> list[Person]:
     plain = re.sub(r"[\"“][^\"”]*[\"”]", lambda m: " " * len(m.group()), sentence)  # names inside quotes don't speak
     _register_mentions(state, plain)
+    if not _SPEECH_HINT_RE.search(plain):
+        return []
     hits: list[tuple[int, Person]] = []
     for regex in (_NAME_VERB_RE, _VERB_NAME_RE, _ACCORDING_RE):
         for m in regex.finditer(plain):

@@ -89,7 +89,6 @@ def fit_pairwise(sets, weights, epochs=30, lr=0.05, depth=30, seed=1):
     avg = [0.0] * len(keys)
     rng = random.Random(seed)
     questions = [(r, set_i) for set_i, rows in enumerate(sets) for r in rows if any(c[2] for c in r["cands"])]
-    scale = [len(sets[i]) for _, i in questions]
     steps = 0
     for _ in range(epochs):
         rng.shuffle(questions)

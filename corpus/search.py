@@ -16,29 +16,40 @@ import math
 import re
 import threading
 import time
+from dataclasses import dataclass, field
 from functools import lru_cache
-from dataclasses import asdict, dataclass, field
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from . import limits
 from .errors import QuestionError
-from .text import STOP_WORDS, content_terms, sentences, stem, words
+from .text import STOP_WORDS, content_terms, stem, words
 
 CANDIDATES = 40  # the winner is within bm25's top 20 on every development question
+VOCAB_REFRESH_SECONDS = 5.0
 
-# Rerank weights, fitted on our development questions (benchmarks/fit_weights.py).
-WEIGHTS = {'bm25': 0.633, 'coverage': 0.04, 'sentence': 0.213, 'title': 0.134, 'fuzzy': 0.069, 'context': 0.403, 'article': 0.0, 'number': 0.2, 'pairs': 0.006, 'lead': 0.119, 'quote': 0.02, 'rarest': 0.1}
-SPEAKER_WEIGHTS = {'bm25': 0.511, 'coverage': -0.333, 'sentence': 0.345, 'title': 0.221, 'fuzzy': 0.297, 'context': 0.932, 'article': 0.724, 'number': -0.139, 'pairs': -0.281, 'lead': -0.254, 'quote': 0.632, 'speaker': 0.384, 'topic': 0.856, 'topic_sentence': -0.156, 'rarest': 0.1, 'speaker_near': 0.1, 'speaker_article': 0.1}
+# Rerank weights over the features of `Searcher._rerank`, fitted on development questions (news and
+# SQuAD) with benchmarks/fit_weights.py. Speaker questions ("what did X say about Y") have their own.
+WEIGHTS = {
+    "bm25": 0.633, "coverage": 0.04, "sentence": 0.213, "title": 0.134, "fuzzy": 0.069, "context": 0.403,
+    "article": 0.0, "number": 0.2, "pairs": 0.006, "lead": 0.119, "quote": 0.02, "rarest": 0.1,
+}
+SPEAKER_WEIGHTS = {
+    "bm25": 0.511, "coverage": -0.333, "sentence": 0.345, "title": 0.221, "fuzzy": 0.297, "context": 0.932,
+    "article": 0.724, "number": -0.139, "pairs": -0.281, "lead": -0.254, "quote": 0.632, "rarest": 0.1,
+    "speaker": 0.384, "topic": 0.856, "topic_sentence": -0.156, "speaker_near": 0.1, "speaker_article": 0.1,
+}
+# `answered`: the best passage's coverage of the question (see Searcher._coverage) against a threshold
+# chosen so that at most ~5% of answerable development questions are refused.
+ANSWER_MODEL = {"sentence": 0.17, "context": 0.67, "rarest": 0.16}
+ANSWERED_THRESHOLD = 0.41
+
 # "how many", "how much", "when", "what year": the answer holds a figure.
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|long|old|far|big|often)|when|what (?:year|time|date|age|price)"
                               r"|which year|what percentage|how fast)\b", re.IGNORECASE)
-ANSWER_MODEL = {"sentence": 0.17, "context": 0.67, "rarest": 0.16}
-ANSWERED_THRESHOLD = 0.41
 # The index's view of words: letters and digits; apostrophes split ("Interpol's" -> interpol, s).
 _TOKEN_RE = re.compile(r"[^\W_]+")
-VOCAB_REFRESH_SECONDS = 5.0
 
 
 @dataclass
@@ -228,7 +239,7 @@ class Searcher:
             return Answer(question, False, [], 0, corrections)
         self._rerank(candidates, question, terms, speaker_terms, topic_terms, vocab)
         candidates.sort(key=lambda c: c.score, reverse=True)
-        answered = self._answered(candidates[0], speaker_terms)
+        answered = candidates[0].coverage >= ANSWERED_THRESHOLD
         page = candidates[offset: offset + limit]
         stems = {stem(t) for t in terms}
         results = [Passage(c.article_id, c.title, c.url, c.position, c.total, c.text, c.score,
@@ -366,10 +377,6 @@ class Searcher:
     @lru_cache(maxsize=4096)
     def _title_stems(title: str) -> frozenset:
         return frozenset(stem(t) for t in _TOKEN_RE.findall(title.lower()))
-
-    @staticmethod
-    def _answered(best: _Candidate, speaker_terms) -> bool:
-        return best.coverage >= ANSWERED_THRESHOLD
 
     # -- context ------------------------------------------------------------------------------------
     def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1) -> list[Passage]:

@@ -12,7 +12,6 @@ import os
 import re
 import sqlite3
 import threading
-import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass

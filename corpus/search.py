@@ -50,6 +50,9 @@ _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|long|old|far|big|often)|wh
                               r"|which year|what percentage|how fast)\b", re.IGNORECASE)
 # The index's view of words: letters and digits; apostrophes split ("Interpol's" -> interpol, s).
 _TOKEN_RE = re.compile(r"[^\W_]+")
+# "he said", "she told MPs", "said he": speech whose speaker was named in the paragraph before.
+_PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|added|adds|explained|admitted|insisted|argued|"
+                           r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -302,6 +305,7 @@ class Searcher:
         rarest = max(weights, key=weights.get)  # the most specific word: an answer must have it nearby
         numbers = {s for s in weights if s[:1].isdigit()}  # "the 2014 world cup": a year must match
         speaker_stems = {stem(t) for t in speaker_terms}
+        surname = stem(speaker_terms[-1]) if speaker_terms else ""  # "Jaap Stam" is "Stam" the next time
         article_bm25: dict[int, float] = {}
         for c in candidates:  # an article that matches in many places is about the question
             article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
@@ -342,7 +346,12 @@ class Searcher:
                 "fuzzy": fuzz.token_set_ratio(content, " ".join(best_window)) / 100,
             }
             if speaker_terms:
+                # The person asked about speaks here, or "he said ..." follows a paragraph that names them.
                 f["speaker"] = _speaker_match(speaker_terms, c.speakers)
+                if f["speaker"] < 1.0 and _PRONOUN_SAID.search(c.text):
+                    prev_words = set(c.prev_stems.replace("|", " ").split())
+                    if speaker_stems <= prev_words or (len(speaker_stems) <= 2 and surname in prev_words):
+                        f["speaker"] = 1.0
                 f["topic"] = (sum(topic.get(s, 0.0) for s in para_hits) / topic_total) if topic_total else f["speaker"]
                 f["topic_sentence"] = best_topic if topic_total else f["speaker"]
                 f["speaker_near"] = max(f["speaker"], float(speaker_stems <= around))

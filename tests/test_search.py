@@ -111,3 +111,24 @@ def test_bbc_speaker_with_role_and_pronoun(empty_corpus):
     empty_corpus.add(document_from_path(FIXTURES / "bbc-business-001.txt"))
     answer = empty_corpus.ask("what did Richard Parsons say about financial performance")
     assert "Our financial performance was strong" in answer.results[0].text
+
+
+def test_he_said_after_a_paragraph_naming_the_person_counts_as_their_speech(empty_corpus):
+    from corpus.search import parse_speaker as parse
+
+    empty_corpus.add(Document("Stam sale", [
+        "Manchester United sold defender Jaap Stam to Lazio in 2001.",
+        "\"United made a mistake in selling me,\" Stam told the magazine. Sir Alex Ferguson later admitted the "
+        "sale was an error, the manager said.",
+        "\"I had even just ordered a new kitchen, but they wanted to sell me,\" he said.",
+    ]))
+    question = "what did jaap stam say about his new kitchen"
+    s = empty_corpus.searcher
+    vocab = s._vocabulary()
+    terms, corrections = s._terms(question, vocab)
+    speaker_terms, topic_terms = s._split_speaker(parse(question), terms, corrections)
+    cands = s._candidates(terms, "shared", None, speaker_terms)
+    s._rerank(cands, question, terms, speaker_terms, topic_terms, vocab)
+    third = next(c for c in cands if c.position == 3)
+    assert third.features["speaker"] == 1.0
+    assert empty_corpus.ask(question).results[0].paragraph == 3

@@ -24,7 +24,7 @@ from rapidfuzz.distance import OSA
 
 from . import limits
 from .errors import QuestionError
-from .text import STOP_WORDS, content_terms, stem, words
+from .text import INDEX_TOKEN_RE, STOP_WORDS, content_terms, stem, words
 
 CANDIDATES = 40  # the winner is within bm25's top 20 on every development question
 VOCAB_REFRESH_SECONDS = 5.0
@@ -45,14 +45,14 @@ SPEAKER_WEIGHTS = {
 ANSWER_MODEL = {"sentence": 0.17, "context": 0.67, "rarest": 0.16}
 ANSWERED_THRESHOLD = 0.41
 
+# "he said", "she later told MPs", "said he": speech whose speaker may be named in the paragraph before.
+# Looser than corpus.speakers' attribution patterns (any one word may stand between pronoun and verb):
+# it only confirms a speaker the question names, it never picks one.
+_PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|added|adds|explained|admitted|insisted|argued|"
+                           r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)
 # "how many", "how much", "when", "what year": the answer holds a figure.
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|long|old|far|big|often)|when|what (?:year|time|date|age|price)"
                               r"|which year|what percentage|how fast)\b", re.IGNORECASE)
-# The index's view of words: letters and digits; apostrophes split ("Interpol's" -> interpol, s).
-_TOKEN_RE = re.compile(r"[^\W_]+")
-# "he said", "she told MPs", "said he": speech whose speaker was named in the paragraph before.
-_PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|added|adds|explained|admitted|insisted|argued|"
-                           r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -327,7 +327,8 @@ class Searcher:
             best_window = [t for x in sent_lists[best_i: best_i + 2] for t in x]
             title_hits = query & self._title_stems(c.title)
             # The lead names the subject, the next paragraph answers with "the firm" or "the runner".
-            around = para_hits | title_hits | query.intersection(c.prev_stems.replace("|", " ").split())
+            prev_words = set(c.prev_stems.replace("|", " ").split())
+            around = para_hits | title_hits | (query & prev_words)
             f = {
                 "context": sum(weights[s] for s in around) / total,
                 "rarest": float(rarest in around),
@@ -349,7 +350,6 @@ class Searcher:
                 # The person asked about speaks here, or "he said ..." follows a paragraph that names them.
                 f["speaker"] = _speaker_match(speaker_terms, c.speakers)
                 if f["speaker"] < 1.0 and _PRONOUN_SAID.search(c.text):
-                    prev_words = set(c.prev_stems.replace("|", " ").split())
                     if speaker_stems <= prev_words or (len(speaker_stems) <= 2 and surname in prev_words):
                         f["speaker"] = 1.0
                 f["topic"] = (sum(topic.get(s, 0.0) for s in para_hits) / topic_total) if topic_total else f["speaker"]
@@ -385,7 +385,7 @@ class Searcher:
     @staticmethod
     @lru_cache(maxsize=4096)
     def _title_stems(title: str) -> frozenset:
-        return frozenset(stem(t) for t in _TOKEN_RE.findall(title.lower()))
+        return frozenset(stem(t) for t in INDEX_TOKEN_RE.findall(title.lower()))
 
     # -- context ------------------------------------------------------------------------------------
     def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1) -> list[Passage]:
@@ -425,7 +425,7 @@ def _speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:
 def _matched_words(text: str, stems: set[str]) -> list[str]:
     """Words of `text` as written whose stems the question has: what the bot puts in bold."""
     seen: dict[str, None] = {}
-    for w in _TOKEN_RE.findall(text):
+    for w in INDEX_TOKEN_RE.findall(text):
         if stem(w.lower()) in stems:
             seen.setdefault(w, None)
     return list(seen)

@@ -197,7 +197,8 @@ def split_long_paragraph(text: str, limit: int) -> list[str]:
     return parts
 
 
-_INDEX_TOKEN_RE = re.compile(r"[^\W_]+")
+# The index's view of words: letters and digits; apostrophes split ("Interpol's" -> interpol, s).
+INDEX_TOKEN_RE = re.compile(r"[^\W_]+")
 
 
 def sentence_stems(text: str) -> str:
@@ -207,5 +208,5 @@ def sentence_stems(text: str) -> str:
     """
     out = []
     for sentence in sentences(text) or [text]:
-        out.append(" ".join(stem(t) for t in _INDEX_TOKEN_RE.findall(sentence.lower()) if t not in STOP_WORDS))
+        out.append(" ".join(stem(t) for t in INDEX_TOKEN_RE.findall(sentence.lower()) if t not in STOP_WORDS))
     return "|".join(out)

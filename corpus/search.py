@@ -135,8 +135,13 @@ class Vocabulary:
 
     def correct(self, word: str) -> str | None:
         """The corpus word closest to an unknown `word`, or None if nothing is close enough."""
+        candidates = self.corrections(word)
+        return candidates[0] if candidates else None
+
+    def corrections(self, word: str) -> list[str]:
+        """Corpus words close to an unknown `word`, best first; the first few may be equally close."""
         if len(word) < 4 or word.isdigit():
-            return None
+            return []
         pool: list[str] = []
         for length in range(len(word) - 2, len(word) + 3):
             pool.extend(self.by_length.get(length, ()))
@@ -145,13 +150,16 @@ class Vocabulary:
         max_edits = 1 if len(word) <= 10 else 2 if len(word) <= 14 else 3
         hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=12)
         hits = [h for h in hits if h[0] not in STOP_WORDS]  # "hass" is Haas, never "has"
-        if not hits:
-            return None
         # Fewest edits; then the same first letter (slips are rarely there: "hass" is "haas", not
         # "ass"); then the closest shape ("frye" is "fry" rather than "free"); then the commoner.
-        best = min(hits, key=lambda h: (h[1], h[0][:1] != word[:1], -fuzz.ratio(word, h[0]),
-                                        -self.df.get(h[0], 0)))
-        return best[0]
+        hits.sort(key=lambda h: (h[1], h[0][:1] != word[:1], -fuzz.ratio(word, h[0]), -self.df.get(h[0], 0)))
+        return [h[0] for h in hits]
+
+    def tied(self, word: str, candidates: list[str]) -> list[str]:
+        """The candidates as close to `word` as the first one: only the question's context can choose."""
+        def key(c: str) -> tuple:
+            return OSA.distance(word, c), c[:1] != word[:1], fuzz.ratio(word, c)
+        return [c for c in candidates if key(c) == key(candidates[0])]
 
 
 @dataclass
@@ -206,17 +214,33 @@ class Searcher:
             terms = [w.lower() for w in words(question)][:12]
         corrections: dict[str, str] = {}
         out: list[str] = []
-        for term in terms[:32]:
-            if term in vocab.df or self._known_stem(term):
+        terms = terms[:32]
+        known = [t for t in terms if t in vocab.df or self._known_stem(t)]
+        for term in terms:
+            if term in known:
                 out.append(term)
                 continue
-            fixed = vocab.correct(term)
+            candidates = vocab.corrections(term)
+            tied = vocab.tied(term, candidates) if candidates else []
+            if len(tied) > 1 and known:
+                # "tommy hass": Haas and Hans are one slip away; the one found with "tommy" is meant.
+                fixed = max(tied, key=lambda c: self._cooccurrence(c, known))
+            else:
+                fixed = candidates[0] if candidates else None
             if fixed:
                 corrections[term] = fixed
                 out.append(fixed)
             else:
                 out.append(term)
         return list(dict.fromkeys(out)), corrections
+
+    def _cooccurrence(self, word: str, others: list[str], cap: int = 50) -> int:
+        """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""
+        quoted = " OR ".join('"' + t.replace('"', '""') + '"' for t in others)
+        match = '"' + word.replace('"', '""') + '" AND (' + quoted + ")"
+        return self.corpus.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM paragraphs_fts WHERE paragraphs_fts MATCH ? LIMIT ?)",
+            (match, cap)).fetchone()[0]
 
     # -- asking -------------------------------------------------------------------------------------
     def ask(self, question: str, *, guild_id=None, limit: int = 5, offset: int = 0,
@@ -354,6 +378,7 @@ class Searcher:
                         f["speaker"] = 1.0
                 f["topic"] = (sum(topic.get(s, 0.0) for s in para_hits) / topic_total) if topic_total else f["speaker"]
                 f["topic_sentence"] = best_topic if topic_total else f["speaker"]
+                f["topic_context"] = (sum(topic.get(s, 0.0) for s in around) / topic_total) if topic_total else f["speaker"]
                 f["speaker_near"] = max(f["speaker"], float(speaker_stems <= around))
             c.features = f
         speaker_mode = bool(speaker_terms)
@@ -375,10 +400,11 @@ class Searcher:
         """How much of the question a passage answers, 0..1; `answered` compares it with a threshold.
 
         For "what did X say about Y": X must speak in (or be named in) the article and Y be in the
-        passage. Otherwise: the question's rare words in one place, the rarest of them included.
+        passage, its lead or the title ("what did Haas say after losing in San Jose": the title says
+        San Jose). Otherwise: the question's rare words in one place, the rarest of them included.
         """
         if speaker:
-            return min(f["speaker_article"], f["topic"])
+            return min(f["speaker_article"], f["topic_context"])
         return (ANSWER_MODEL["sentence"] * f["sentence"] + ANSWER_MODEL["context"] * f["context"]
                 + ANSWER_MODEL["rarest"] * f["rarest"]) * (0.5 + 0.5 * f["figures"])
 

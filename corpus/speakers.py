@@ -62,6 +62,11 @@ _NAME_VERB_RE = re.compile(
     rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})(?:'s?)?(?P<appos>,\s+[^\"“”]{{3,220}}?,)?\s+{_ADVERB}{_VERB}"
 )
 _VERB_NAME_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
+# '"...," said Electrolux chief executive Hans Straberg': the role words stand between verb and name.
+_ROLE_WORD = "(?:" + "|".join(sorted((re.escape(w) for w in ROLE_WORDS), key=len, reverse=True)) + ")"
+_VERB_ROLE_NAME_RE = re.compile(
+    rf"[,\"”]\s*{_VERB}\s+(?P<org>(?:[A-Z][\w&'’\-]*\s+){{0,3}})(?P<role>(?:{_ROLE_WORD}\s+){{1,3}})(?P<name>{NAME})"
+)
 _ACCORDING_RE = re.compile(rf"\b[Aa]ccording to\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
 _ROLE_VERB_RE = re.compile(
     rf"\b(?P<det>[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir)\s+(?P<role>(?:[\w\-]+\s+){{0,5}}?[\w\-]+)\s+{_ADVERB}{_VERB}"
@@ -200,13 +205,22 @@ def attribute(paragraphs: list[str]) -> list[list[Speaker]]:
 
 
 def _speakers_in(state: _Article, sentence: str) -> list[Person]:
-    plain = re.sub(r"[\"“][^\"”]*[\"”]", lambda m: " " * len(m.group()), sentence)  # names inside quotes don't speak
+    # Names inside quotes don't speak; the closing mark stays, as '"...," said X' needs it.
+    plain = re.sub(r"([\"“])([^\"”]*)([\"”])", lambda m: m.group(1) + " " * len(m.group(2)) + m.group(3), sentence)
     _register_mentions(state, plain)
     if not _SPEECH_HINT_RE.search(plain):
         return []
     hits: list[tuple[int, Person]] = []
+    with_role = {m.start(): m for m in _VERB_ROLE_NAME_RE.finditer(plain)}
+    for m in with_role.values():
+        roles = {w.lower() for w in (m.group("org") + " " + m.group("role")).split()}
+        p = state.person(m.group("name"), roles=roles)
+        if p:
+            hits.append((m.start(), p))
     for regex in (_NAME_VERB_RE, _VERB_NAME_RE, _ACCORDING_RE):
         for m in regex.finditer(plain):
+            if regex is _VERB_NAME_RE and m.start() in with_role:
+                continue  # "said Dresdner Kleinwort analyst Mike Powell": the bank is not the speaker
             roles = _role_words_before(plain, m.start()) | _appositive_roles(m.groupdict().get("appos"))
             p = state.person(m.group("name"), title=m.group("title"), roles=roles)
             if p:

@@ -268,7 +268,7 @@ class Searcher:
         candidates.sort(key=lambda c: c.score, reverse=True)
         answered = candidates[0].coverage >= ANSWERED_THRESHOLD
         page = candidates[offset: offset + limit]
-        stems = {stem(t) for t in terms}
+        stems = {x for t in terms for x in _index_stems(t)}
         results = [Passage(c.article_id, c.title, c.url, c.position, c.total, c.text, c.score,
                            _matched_words(c.text, stems), [s["name"] for s in c.speakers]) for c in page]
         return Answer(question, answered, results, len(candidates), corrections)
@@ -317,19 +317,19 @@ class Searcher:
                 for r in rows]
 
     def _rerank(self, candidates, question, terms, speaker_terms, topic_terms, vocab) -> None:
-        weights = {stem(t): vocab.idf(t) for t in terms}
-        topic = {stem(t): vocab.idf(t) for t in topic_terms}
+        weights = {x: vocab.idf(t) for t in terms for x in _index_stems(t)}
+        topic = {x: vocab.idf(t) for t in topic_terms for x in _index_stems(t)}
         total = sum(weights.values()) or 1.0
         topic_total = sum(topic.values())
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
         content = " ".join(weights)
         wants_number = bool(_NUMBER_QUESTION.search(question))
-        ordered = [stem(t) for t in terms]
+        ordered = [x for t in terms for x in _index_stems(t)]
         query_pairs = set(zip(ordered, ordered[1:]))  # "net profit", "box office": adjacent in the question
         rarest = max(weights, key=weights.get)  # the most specific word: an answer must have it nearby
         numbers = {s for s in weights if s[:1].isdigit()}  # "the 2014 world cup": a year must match
-        speaker_stems = {stem(t) for t in speaker_terms}
-        surname = stem(speaker_terms[-1]) if speaker_terms else ""  # "Jaap Stam" is "Stam" the next time
+        speaker_stems = {x for t in speaker_terms for x in _index_stems(t)}
+        surname = _index_stems(speaker_terms[-1])[-1] if speaker_terms else ""  # "Jaap Stam" is "Stam" the next time
         article_bm25: dict[int, float] = {}
         for c in candidates:  # an article that matches in many places is about the question
             article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
@@ -423,6 +423,12 @@ class Searcher:
             "ORDER BY position", (article_id, paragraph - radius, paragraph + radius)).fetchall()
         return [Passage(article_id, info.title, info.url, pos, info.paragraphs, text, 0.0, [],
                         [s["name"] for s in json.loads(sp or "[]")]) for pos, text, sp in rows]
+
+
+def _index_stems(term: str) -> list[str]:
+    """A question word as the stored sentence stems have it: "o'gara" is "o" "gara", "sainsbury's" is "sainsburi"."""
+    parts = [stem(x) for x in INDEX_TOKEN_RE.findall(term) if len(x) > 1 and x not in STOP_WORDS]
+    return parts or [stem(term)]
 
 
 def _speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:

@@ -24,15 +24,28 @@ SPEECH_VERBS = (
     "continued|confirmed|confirms|emphasised|emphasized|conceded|concedes|declared|declares|vowed|vows|"
     "pledged|promised|promises|questioned|dismissed|defended|defends|reckons|reckoned|feels|felt|joked|"
     "observed|remarked|announced|unveiled|blamed|blames|estimated|estimates|forecast|forecasts|expects|"
-    "expected|saying|adding|telling"
+    "expected|saying|adding|telling|urging|warning|insisting|arguing|claiming|predicting|promising"
 )
 _VERB = rf"(?:{SPEECH_VERBS})\b"
 _ADVERB = r"(?:(?:also|later|then|previously|earlier|recently|further|repeatedly|has|had|have|was|is|has also|had also|would|will)\s+)*"
 
-_NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ'’\-]+(?:-[A-Z][a-zà-ÿ]+)?|[A-Z]\.|[A-Z][A-Z]+(?=\s+[A-Z][a-z]))"
+# "Straberg", "O'Sullivan", "McDonald", "Germany's", "Smith-Jones", "J.", "MP" before a name.
+_NAME_TOKEN = (r"(?:[A-Z](?:['’][A-Z])?[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?(?:['’\-][A-Za-zà-ÿ]+)*"
+               r"|[A-Z]\.|[A-Z][A-Z]+(?=\s+[A-Z][a-z]))")
 _PARTICLE = r"(?:de|da|van|von|bin|al|der|la|le|du|dos|del|di)"
 NAME = rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,3}}"
 TITLES = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Prof|Professor|President|Chancellor|Minister|Senator|Judge|Rev|General|Gen|Captain|Capt|Coach)\.?"
+
+# A capitalised run ending in one of these names an organisation or an event, not a person.
+ORG_WORDS = frozenset(
+    """Sport Sports News Radio Television TV Slam Cup League Club United City Rovers Athletic Party Council
+    Office Court Commission Bank Group Ltd Inc Corp Company Association Federation Union Committee Board
+    Agency Ministry Department Service Services Times Post Journal Magazine Institute University College
+    School Trust Foundation Society Airlines Airways Motors Records Studios Pictures Games Championship
+    Championships Open Olympics Tour Awards Festival Street Square House Palace Stadium Park""".split()
+)
+
+_ROLE_TITLES = frozenset("president chancellor minister senator judge general captain coach professor prof".split())
 
 # Capitalised words that start sentences or name things but are never people.
 NOT_NAMES = frozenset(
@@ -61,7 +74,8 @@ _PRONOUN_AFTER_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?P<p>he|she)\b")
 _NAME_VERB_RE = re.compile(
     rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})(?:'s?)?(?P<appos>,\s+[^\"“”]{{3,220}}?,)?\s+{_ADVERB}{_VERB}"
 )
-_VERB_NAME_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
+# '"...," said Jonny Evans, news editor at Macworld magazine.': the appositive gives the role.
+_VERB_NAME_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})(?P<appos>,\s+[^\"“”.,]{{3,120}})?")
 # '"...," said Electrolux chief executive Hans Straberg': the role words stand between verb and name.
 _ROLE_WORD = "(?:" + "|".join(sorted((re.escape(w) for w in ROLE_WORDS), key=len, reverse=True)) + ")"
 _VERB_ROLE_NAME_RE = re.compile(
@@ -102,7 +116,7 @@ class _Article:
 
     def person(self, name: str, *, title: str | None = None, roles: set[str] | None = None) -> Person | None:
         tokens = [t for t in name.split() if t not in NOT_NAMES]
-        if not tokens:
+        if not tokens or tokens[-1] in ORG_WORDS:
             return None
         # "Internal Affairs Vladimir Kolokoltsev": a name is the run's last two words; the rest is role.
         roles = set(roles or ()) | {t.lower() for t in tokens[:-2]}
@@ -112,6 +126,8 @@ class _Article:
             namesakes = [p for p in self.people if p.surname == tokens[0]]
             if not namesakes:
                 return None  # a lone capitalised word is as likely a place or an agency as a person
+        if title and title.rstrip(".").lower() in _ROLE_TITLES:  # "Chancellor Gordon Brown" is the chancellor
+            roles.add(title.rstrip(".").lower())
         gender = {"Mr": "m", "Sir": "m", "Lord": "m", "Mrs": "f", "Ms": "f", "Miss": "f", "Lady": "f",
                   "Dame": "f"}.get((title or "").rstrip("."))
         same = [p for p in reversed(self.people) if p.name == name or p.surname == tokens[-1]
@@ -172,13 +188,19 @@ def _appositive_roles(appos: str | None) -> set[str]:
     return {w.lower() for w in re.findall(r"[\w\-]+", appos)[:10]} - {"a", "an", "the", "of"}
 
 
-def _register_mentions(state: _Article, sentence: str) -> None:
+def _register_mentions(state: _Article, sentence: str) -> dict[int, int]:
+    """Register the people named in a sentence; returns {id(person): position} for those new here."""
+    known = {id(p) for p in state.people}
+    new: dict[int, int] = {}
     for m in _MENTION_RE.finditer(sentence):
         name = m.group("name")
         tokens = [t for t in name.split() if t not in NOT_NAMES]
         roles = _role_words_before(sentence, m.start())
         if len(tokens) >= 2 or m.group("title") or roles & ROLE_WORDS:
-            state.person(name, title=m.group("title"), roles=roles)
+            p = state.person(name, title=m.group("title"), roles=roles)
+            if p is not None and id(p) not in known:
+                new.setdefault(id(p), m.start())
+    return new
 
 
 def attribute(paragraphs: list[str]) -> list[list[Speaker]]:
@@ -207,7 +229,7 @@ def attribute(paragraphs: list[str]) -> list[list[Speaker]]:
 def _speakers_in(state: _Article, sentence: str) -> list[Person]:
     # Names inside quotes don't speak; the closing mark stays, as '"...," said X' needs it.
     plain = re.sub(r"([\"“])([^\"”]*)([\"”])", lambda m: m.group(1) + " " * len(m.group(2)) + m.group(3), sentence)
-    _register_mentions(state, plain)
+    new_here = _register_mentions(state, plain)
     if not _SPEECH_HINT_RE.search(plain):
         return []
     hits: list[tuple[int, Person]] = []
@@ -237,23 +259,26 @@ def _speakers_in(state: _Article, sentence: str) -> list[Person]:
                 hits.append((m.start(), p))
     for regex in (_PRONOUN_RE, _PRONOUN_AFTER_RE):
         for m in regex.finditer(plain):
-            p = _resolve_pronoun(state, m.group("p").lower(), hits)
+            # "He told BBC Sport": a pronoun points back, never to someone first named after it.
+            later = {pid for pid, pos in new_here.items() if pos > m.start()}
+            p = _resolve_pronoun(state, m.group("p").lower(), hits, m.start(), later)
             if p:
                 hits.append((m.start(), p))
     hits.sort(key=lambda h: h[0])
     return [p for _, p in hits]
 
 
-def _resolve_pronoun(state: _Article, pronoun: str, hits: list[tuple[int, Person]]) -> Person | None:
+def _resolve_pronoun(state: _Article, pronoun: str, hits: list[tuple[int, Person]], at: int,
+                     later: set[int]) -> Person | None:
+    """The person a "he"/"she" at position `at` means: a speaker earlier in the sentence, else the last
+    speaker, else the person named most recently; never one first named after the pronoun."""
     gender = "m" if pronoun == "he" else "f"
-    candidates = [p for _, p in sorted(hits, key=lambda h: h[0])]
+    before = [p for pos, p in sorted(hits, key=lambda h: h[0]) if pos < at]
+    candidates = list(reversed(before))
     if state.last_speaker is not None:
-        candidates.insert(0, state.last_speaker)
+        candidates.append(state.last_speaker)
     candidates += list(reversed(state.people))
-    for p in (reversed([c for _, c in hits]) if hits else []):
-        if p.gender in (None, gender):
-            return p
     for p in candidates:
-        if p.gender in (None, gender):
+        if p.gender in (None, gender) and id(p) not in later:
             return p
     return None

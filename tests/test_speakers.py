@@ -45,3 +45,38 @@ def test_typo_in_a_name_is_corrected_to_the_person_the_question_is_about(empty_c
     assert answer.corrections == {"hass": "haas"}
     assert answer.answered
     assert "admitted Haas" in answer.results[0].text
+
+
+def test_names_with_apostrophes_and_inner_capitals():
+    found = attribute(["Ireland coach Eddie O'Sullivan was surprised.", '"It was fine," said O\'Sullivan.',
+                       '"Fine," said Ronald McDonald.'])
+    assert [s.name for s in found[1]] == ["Eddie O'Sullivan"]
+    assert [s.name for s in found[2]] == ["Ronald McDonald"]
+
+
+def test_a_title_that_is_a_role_is_kept_as_the_role():
+    # "what did the chancellor say" must find "Chancellor Gordon Brown said ..." and his later "he said".
+    found = attribute(["Chancellor Gordon Brown said taxes would stay low.", '"We will not waver," he said.'])
+    assert found[0][0].name == "Gordon Brown" and "chancellor" in found[0][0].role.split()
+    assert found[1][0].name == "Gordon Brown"
+
+
+def test_appositive_after_said_name_gives_the_role():
+    found = attribute(['"It\'s the bravest move they have made yet," said Jonny Evans, news editor at Macworld magazine.'])
+    assert found[0][0].name == "Jonny Evans"
+    assert {"news", "editor", "macworld"} <= set(found[0][0].role.split())
+
+
+def test_speaker_question_about_a_name_with_an_apostrophe(empty_corpus):
+    from corpus import Document
+
+    empty_corpus.add(Document("O'Gara revels in Ireland victory", [
+        "Ireland fly-half Ronan O'Gara hailed his side's 19-13 victory over England as a \"special\" win.",
+        "The Munster number 10 kicked a total of 14 points. He told BBC Sport: \"We made hard work of it "
+        "but it's still special to beat England.\"",
+        "Ireland now face Scotland at Murrayfield.",
+    ]))
+    answer = empty_corpus.ask("what did ronan o'gara say about beating england")
+    assert answer.answered
+    assert answer.results[0].paragraph == 2
+    assert answer.results[0].speakers == ["Ronan O'Gara"]

@@ -27,6 +27,7 @@ from .errors import QuestionError
 from .text import INDEX_TOKEN_RE, STOP_WORDS, content_terms, stem, words
 
 CANDIDATES = 40  # the winner is within bm25's top 20 on every development question
+NEXT_PARAGRAPHS = 5  # the paragraph after each of the best 5 matches is ranked too
 VOCAB_REFRESH_SECONDS = 5.0
 
 # Rerank weights over the features of `Searcher._rerank`, fitted on development questions (news and
@@ -306,6 +307,14 @@ class Searcher:
                 ranked.setdefault(pid, rank)
         if not ranked:
             return []
+        # The lead names the subject, the next paragraph holds the detail ("S Korea ..." then "rates at an
+        # all-time low"): the paragraph after each of the best matches is a candidate too.
+        # Its bm25 is not known without another full query: it counts as none, its context carries it.
+        best = sorted(ranked, key=ranked.get)[:NEXT_PARAGRAPHS]
+        for (pid,) in conn.execute(
+                f"SELECT n.id FROM paragraphs p JOIN paragraphs n ON n.article_id = p.article_id "
+                f"AND n.position = p.position + 1 WHERE p.id IN ({','.join('?' * len(best))})", best):
+            ranked.setdefault(pid, 0.0)
         ids = list(ranked)
         rows = conn.execute(
             f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count, p.stems, "
@@ -456,8 +465,6 @@ def _speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:
 
 def _matched_words(text: str, stems: set[str]) -> list[str]:
     """Words of `text` as written whose stems the question has: what the bot puts in bold."""
-    seen: dict[str, None] = {}
-    for w in INDEX_TOKEN_RE.findall(text):
-        if stem(w.lower()) in stems:
-            seen.setdefault(w, None)
-    return list(seen)
+    # Each distinct word is stemmed once: a paragraph repeats its words, and this runs for every result.
+    written = dict.fromkeys(INDEX_TOKEN_RE.findall(text))
+    return [w for w in written if stem(w.lower()) in stems]

@@ -132,3 +132,17 @@ def test_he_said_after_a_paragraph_naming_the_person_counts_as_their_speech(empt
     third = next(c for c in cands if c.position == 3)
     assert third.features["speaker"] == 1.0
     assert empty_corpus.ask(question).results[0].paragraph == 3
+
+
+def test_the_paragraph_after_a_matching_lead_is_a_candidate(empty_corpus, monkeypatch):
+    # The lead says "South Korea"; the next paragraph, long and without the country's name, says "interest
+    # rates at an all-time low". bm25 alone ranks it below shorter paragraphs about rates elsewhere.
+    from corpus import search
+    from corpus.ingest import document_from_path
+
+    for name in ("bbc-business-072.txt", "bbc-business-002.txt", "bbc-business-031.txt", "bbc-business-055.txt",
+                 "bbc-business-057.txt"):
+        empty_corpus.add(document_from_path(FIXTURES / name))
+    monkeypatch.setattr(search, "CANDIDATES", 2)  # what a 100,000-article corpus does to a 2,000-paragraph one
+    answer = empty_corpus.ask("south korea interest rates all-time low")
+    assert any("all-time low of 3.25%" in p.text for p in answer.results[:3])

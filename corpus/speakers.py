@@ -115,7 +115,8 @@ class _Article:
         self.last_speaker: Person | None = None
 
     def person(self, name: str, *, title: str | None = None, roles: set[str] | None = None) -> Person | None:
-        tokens = [t for t in name.split() if t not in NOT_NAMES]
+        # "Chancellor Gordon Brown's report": the person is Gordon Brown, met again as "Mr Brown".
+        tokens = [re.sub(r"['’]s?$", "", t) for t in name.split() if t not in NOT_NAMES]
         if not tokens or tokens[-1] in ORG_WORDS:
             return None
         # "Internal Affairs Vladimir Kolokoltsev": a name is the run's last two words; the rest is role.

@@ -80,3 +80,9 @@ def test_speaker_question_about_a_name_with_an_apostrophe(empty_corpus):
     assert answer.answered
     assert answer.results[0].paragraph == 2
     assert answer.results[0].speakers == ["Ronan O'Gara"]
+
+
+def test_a_possessive_mention_is_the_same_person_later():
+    found = attribute(["Tony Blair has backed Chancellor Gordon Brown's pre-Budget report.",
+                       "Mr Brown said his spending plans were affordable."])
+    assert found[1][0].name == "Gordon Brown" and "chancellor" in found[1][0].role.split()

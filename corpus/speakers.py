@@ -117,7 +117,7 @@ class _Article:
     def person(self, name: str, *, title: str | None = None, roles: set[str] | None = None) -> Person | None:
         # "Chancellor Gordon Brown's report": the person is Gordon Brown, met again as "Mr Brown".
         tokens = [re.sub(r"['’]s?$", "", t) for t in name.split() if t not in NOT_NAMES]
-        if not tokens or tokens[-1] in ORG_WORDS:
+        if not tokens or (tokens[-1] in ORG_WORDS and not title):  # "Mr Park" is a person, "BBC Sport" not
             return None
         # "Internal Affairs Vladimir Kolokoltsev": a name is the run's last two words; the rest is role.
         roles = set(roles or ()) | {t.lower() for t in tokens[:-2]}

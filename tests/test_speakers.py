@@ -86,3 +86,11 @@ def test_a_possessive_mention_is_the_same_person_later():
     found = attribute(["Tony Blair has backed Chancellor Gordon Brown's pre-Budget report.",
                        "Mr Brown said his spending plans were affordable."])
     assert found[1][0].name == "Gordon Brown" and "chancellor" in found[1][0].role.split()
+
+
+def test_a_titled_surname_that_is_also_an_organisation_word_is_a_person():
+    # "BBC Sport" is not a speaker, but "Mr Park" (the Bank of Korea governor) is.
+    found = attribute(["Central bank governor Park Seung said rates would stay at 3.25%.",
+                       '"The worst seems to have passed," Mr Park said.', "He told BBC Sport it was fine."])
+    assert [s.name for s in found[1]] == ["Park Seung"]
+    assert [s.name for s in found[2]] == ["Park Seung"]

@@ -42,7 +42,8 @@ ORG_WORDS = frozenset(
     Office Court Commission Bank Group Ltd Inc Corp Company Association Federation Union Committee Board
     Agency Ministry Department Service Services Times Post Journal Magazine Institute University College
     School Trust Foundation Society Airlines Airways Motors Records Studios Pictures Games Championship
-    Championships Open Olympics Tour Awards Festival Street Square House Palace Stadium Park""".split()
+    Championships Open Olympics Tour Awards Festival Street Square House Palace Stadium Park Cathedral Church
+    Hospital Museum Gallery Theatre Prison Airport Station""".split()
 )
 
 _ROLE_TITLES = frozenset("president chancellor minister senator judge general captain coach professor prof".split())

@@ -1,6 +1,7 @@
 """Who said what, on real BBC articles: quotes followed by the speaker, roles between verb and name."""
 
 from corpus.ingest import document_from_path
+from corpus.search import parse_speaker
 from corpus.speakers import attribute
 
 from conftest import FIXTURES
@@ -94,3 +95,22 @@ def test_a_titled_surname_that_is_also_an_organisation_word_is_a_person():
                        '"The worst seems to have passed," Mr Park said.', "He told BBC Sport it was fine."])
     assert [s.name for s in found[1]] == ["Park Seung"]
     assert [s.name for s in found[2]] == ["Park Seung"]
+
+
+def test_a_courtesy_title_in_the_question_is_not_part_of_the_name(empty_corpus):
+    # The article calls him "Lord Hattersley" once, then "Hattersley": "lord" must not have to match.
+    empty_corpus.add(document_from_path(FIXTURES / "bbc-politics-400.txt"))
+    answer = empty_corpus.ask("what did lord hattersley say about callaghan and the death of his wife audrey")
+    assert answer.answered
+    assert "I knew what a blow the death of his wife Audrey" in answer.results[0].text
+    assert answer.results[0].speakers == ["Hattersley"]
+    # "Lord Hattersley said his first reaction ...": the paragraph where he is named speaks as him too.
+    s = empty_corpus.searcher
+    vocab = s._vocabulary()
+    question = "what did lord hattersley say about callaghan"
+    terms, corrections = s._terms(question, vocab)
+    speaker_terms, topic_terms = s._split_speaker(parse_speaker(question), terms, corrections)
+    cands = s._candidates(terms, "shared", None, speaker_terms)
+    s._rerank(cands, question, terms, speaker_terms, topic_terms, vocab)
+    named = next(c for c in cands if "Lord Hattersley said his first reaction" in c.text)
+    assert named.features["speaker"] == 1.0

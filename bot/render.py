@@ -187,12 +187,13 @@ def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_mo
     results = list(answer.results)
     if not answer.answered or not results:
         return render_not_found(answer.question, article_count=article_count, suggestions=suggestions,
-                                paged=offset > 0)
+                                paged=offset > 0, corrections=getattr(answer, "corrections", None))
     more = has_more if has_more is not None else len(results) > page_size
     shown = results[:page_size]
     first, last = offset + 1, offset + len(shown)
     extra = f"-# passages {first}–{last}" if len(shown) > 1 else f"-# passage {first}"
-    content = question_content(answer.question, extra)
+    read_as = corrections_text(getattr(answer, "corrections", None))
+    content = question_content(answer.question, extra + (f" · {read_as}" if read_as else ""))
 
     # Embeds share 6,000 characters: give each passage an even share of what titles/footers leave.
     drafts = [_passage_embed(p, 0, rank=offset + i + 1) for i, p in enumerate(shown)]
@@ -210,7 +211,16 @@ def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_mo
     )
 
 
-def render_not_found(question: str, *, article_count: int, suggestions: Sequence = (), paged: bool = False) -> Rendered:
+def corrections_text(corrections: Optional[dict]) -> str:
+    """'read "kolokolsev" as "kolokoltsev"': the typos the search corrected, so the asker can check them."""
+    if not corrections:
+        return ""
+    pairs = [f'"{escape(typed)}" as "{escape(read)}"' for typed, read in list(corrections.items())[:5]]
+    return "read " + ", ".join(pairs)
+
+
+def render_not_found(question: str, *, article_count: int, suggestions: Sequence = (), paged: bool = False,
+                     corrections: Optional[dict] = None) -> Rendered:
     if paged:
         text = "No more passages match that question."
     else:
@@ -220,6 +230,9 @@ def render_not_found(question: str, *, article_count: int, suggestions: Sequence
         if titles:
             listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " or " + titles[-1]
             text += f"\nDid you mean {listed}? Try `/ask` with the `article` option."
+    read_as = corrections_text(corrections)
+    if read_as and not paged:
+        text += f"\n-# {read_as}"
     return Rendered(content=question_content(question, text), embeds=[])
 
 

@@ -80,11 +80,15 @@ class Answer:
     answered: bool
     results: list[Passage]
     total: int = 0            # candidates ranked (for "More results")
-    corrections: dict = field(default_factory=dict)
+    corrections: dict = field(default_factory=dict)  # {"kolokolsev": "kolokoltsev"}: typed -> searched for
 
     def to_dict(self) -> dict:
-        return {"question": self.question, "answered": self.answered,
+        return {"question": self.question, "answered": self.answered, "corrections": dict(self.corrections),
                 "results": [p.to_dict() for p in self.results]}
+
+    def corrections_note(self) -> str:
+        """'read "kolokolsev" as "kolokoltsev"': the typos the search corrected, for the reader to check."""
+        return ", ".join(f'"{typed}" as "{read}"' for typed, read in self.corrections.items())
 
 
 # "what did X say about Y", "what does X think of Y", "X's view on Y", "according to X, Y", "what did X say"

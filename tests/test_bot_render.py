@@ -27,6 +27,7 @@ class A:
     question: str
     results: list
     answered: bool = True
+    corrections: dict = field(default_factory=dict)
 
 
 LOREM = ("The council met on Tuesday. It approved the harbour budget after a long debate! "
@@ -124,3 +125,16 @@ def test_search_text_drops_discord_markup_but_keeps_words():
     assert search_text(q) == "what did Kolokoltsev say?"
     assert search_text("who is here? email me@everyone.org") == "who is here? email me@everyone.org"
     assert search_text("what about <not markup> and 1 < 2 > 0") == "what about <not markup> and 1 < 2 > 0"
+
+
+def test_typos_the_search_corrected_are_shown_with_the_answer_and_with_not_found():
+    found = render.render_answer(A("what did kolokolsev say", [P(text="He said so.")],
+                                   corrections={"kolokolsev": "kolokoltsev"}))
+    assert render.question_from(found.content) == "what did kolokolsev say"
+    assert found.content.splitlines()[-1] == '-# passage 1 · read "kolokolsev" as "kolokoltsev"'
+    missing = render.render_answer(A("what did kolokolsev say about mars", [], answered=False,
+                                     corrections={"kolokolsev": "kolokoltsev"}), article_count=3)
+    assert "I couldn't find that in the 3 articles I know." in missing.content
+    assert missing.content.splitlines()[-1] == '-# read "kolokolsev" as "kolokoltsev"'
+    plain = render.render_answer(A("q", [P(text="Some text.")]))
+    assert "read " not in plain.content

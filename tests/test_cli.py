@@ -28,7 +28,15 @@ def test_fresh_install_answers_the_headline_question(tmp_path):
         top = [r["text"] for r in answer["results"][:3]]
         assert all(any(t.startswith(o) for t in top) for o in INTERPOL_OPENINGS)
         assert set(answer["results"][0]) == {"article_id", "title", "url", "paragraph", "text", "score"}
+        assert answer["corrections"] == ({} if "Kolokoltsev" in question else {"kolokolsev": "kolokoltsev"})
     assert (tmp_path / "articlebot.db").exists()
+
+
+def test_readable_answer_says_how_a_typo_was_read(tmp_path):
+    out = run("ask", "what did kolokolsev say about interpoll", db=tmp_path / "a.db")
+    assert out.returncode == 0
+    assert out.stdout.startswith('(read "kolokolsev" as "kolokoltsev")')
+    assert "The Russian minister complained" in out.stdout
 
 
 def test_readable_answer(tmp_path):

@@ -35,6 +35,17 @@ async def test_ask_seed_question_answered_with_interpol_passages(world: World, s
     assert msg["_allowed_mentions"]["parse"] == []
 
 
+async def test_a_misspelt_question_is_answered_and_says_how_it_was_read(world: World, start_bot):
+    fake = world.fake
+    await start_bot()
+    interaction = await fake.slash(world.channel, world.member, "ask", question="what did kolokolsev say about interpoll")
+    await interaction.wait_ack()
+    msg = await interaction.wait_message()
+    assert msg["content"].startswith("**Question:** what did kolokolsev say about interpoll")
+    assert 'read "kolokolsev" as "kolokoltsev"' in msg["content"]
+    assert "**Interpol" in passages_text(msg)
+
+
 async def test_mention_answered_without_message_content_intent(world: World, start_bot):
     fake = world.fake
     await start_bot()  # no ask channels: the privileged intent is not requested

@@ -43,7 +43,10 @@ ORG_WORDS = frozenset(
     Agency Ministry Department Service Services Times Post Journal Magazine Institute University College
     School Trust Foundation Society Airlines Airways Motors Records Studios Pictures Games Championship
     Championships Open Olympics Tour Awards Festival Street Square House Palace Stadium Park Cathedral Church
-    Hospital Museum Gallery Theatre Prison Airport Station""".split()
+    Hospital Museum Gallery Theatre Prison Airport Station Standard Telegraph Guardian Herald Mail Express
+    Mirror Observer Gazette Tribune Chronicle Chartered Exchange Authority Organisation Organization Fund
+    Management Capital Partners Securities Holdings Research Media Network Channel Communications Systems
+    Technologies Software Bureau Institution Alliance Coalition Forum Centre Center""".split()
 )
 
 _ROLE_TITLES = frozenset("president chancellor minister senator judge general captain coach professor prof".split())

@@ -114,3 +114,10 @@ def test_a_courtesy_title_in_the_question_is_not_part_of_the_name(empty_corpus):
     s._rerank(cands, question, terms, speaker_terms, topic_terms, vocab)
     named = next(c for c in cands if "Lord Hattersley said his first reaction" in c.text)
     assert named.features["speaker"] == 1.0
+
+
+def test_newspapers_and_firms_are_not_speakers():
+    found = attribute(["The Evening Standard said it would complain.",
+                       "Standard Chartered said profits rose, chief executive Mervyn Davies said."])
+    assert found[0] == []
+    assert [s.name for s in found[1]] == ["Mervyn Davies"]

@@ -223,7 +223,7 @@ class Searcher:
         terms = terms[:32]
         known = [t for t in terms if t in vocab.df or self._known_stem(t)]
         for term in terms:
-            if term in known:
+            if term in known and not (term not in vocab.df and self._misread_stem(term, known, vocab)):
                 out.append(term)
                 continue
             candidates = vocab.corrections(term)
@@ -239,6 +239,15 @@ class Searcher:
             else:
                 out.append(term)
         return list(dict.fromkeys(out)), corrections
+
+    def _misread_stem(self, term: str, known: list[str], vocab: Vocabulary) -> bool:
+        """A word the corpus has only through its stem ("osie" stems like "OSI") is a typo when that
+        reading never occurs with the question's other words and a one-slip correction ("ossie") does."""
+        others = [t for t in known if t != term]
+        candidates = [c for c in vocab.corrections(term) if c[:1] == term[:1]][:3]
+        if not others or not candidates or self._cooccurrence(term, others, cap=1):
+            return False
+        return any(self._cooccurrence(c, others, cap=1) for c in candidates)
 
     def _cooccurrence(self, word: str, others: list[str], cap: int = 50) -> int:
         """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""

@@ -146,3 +146,18 @@ def test_the_paragraph_after_a_matching_lead_is_a_candidate(empty_corpus, monkey
     monkeypatch.setattr(search, "CANDIDATES", 2)  # what a 100,000-article corpus does to a 2,000-paragraph one
     answer = empty_corpus.ask("south korea interest rates all-time low")
     assert any("all-time low of 3.25%" in p.text for p in answer.results[:3])
+
+
+def test_a_typo_that_stems_like_an_unrelated_word_is_still_corrected(empty_corpus):
+    # "osie" stems to "osi", a word of the business article (OSI), never seen with "clinton" or "davis";
+    # "ossie" is one slip away and is: the question means Ossie Davis.
+    from corpus.ingest import document_from_path
+
+    for name in ("bbc-entertainment-043.txt", "bbc-business-309.txt"):
+        empty_corpus.add(document_from_path(FIXTURES / name))
+    answer = empty_corpus.ask("what did bill clinton say at osie davis funeral")
+    assert answer.corrections == {"osie": "ossie"}
+    assert answer.answered
+    assert any("He would have been a very good president" in p.text for p in answer.results[:2])
+    # A word the corpus knows through its stem and uses with the rest of the question is left alone.
+    assert empty_corpus.ask("what did bill clinton say at davis funerals").corrections == {}

@@ -157,14 +157,16 @@ class Vocabulary:
         hits = process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=12)
         hits = [h for h in hits if h[0] not in STOP_WORDS]  # "hass" is Haas, never "has"
         # Fewest edits; then the same first letter (slips are rarely there: "hass" is "haas", not
-        # "ass"); then the closest shape ("frye" is "fry" rather than "free"); then the commoner.
-        hits.sort(key=lambda h: (h[1], h[0][:1] != word[:1], -fuzz.ratio(word, h[0]), -self.df.get(h[0], 0)))
+        # "ass"); then two letters swapped, the commonest slip ("wieght" is "weight", not "wight"); then the
+        # closest shape ("frye" is "fry" rather than "free"); then the commoner.
+        hits.sort(key=lambda h: (h[1], h[0][:1] != word[:1], sorted(h[0]) != sorted(word),
+                                 -fuzz.ratio(word, h[0]), -self.df.get(h[0], 0)))
         return [h[0] for h in hits]
 
     def tied(self, word: str, candidates: list[str]) -> list[str]:
         """The candidates as close to `word` as the first one: only the question's context can choose."""
         def key(c: str) -> tuple:
-            return OSA.distance(word, c), c[:1] != word[:1], fuzz.ratio(word, c)
+            return OSA.distance(word, c), c[:1] != word[:1]
         return [c for c in candidates if key(c) == key(candidates[0])]
 
 
@@ -229,8 +231,11 @@ class Searcher:
             candidates = vocab.corrections(term)
             tied = vocab.tied(term, candidates) if candidates else []
             if len(tied) > 1 and known:
-                # "tommy hass": Haas and Hans are one slip away; the one found with "tommy" is meant.
-                fixed = max(tied, key=lambda c: self._cooccurrence(c, known))
+                # "tommy hass": Haas and Hans are one slip away; the one found with "tommy" is meant. Only
+                # whether it is found with them counts (up to a few paragraphs): a common word ("free" for
+                # "freze") is found with anything, so past that the likelier slip decides.
+                order = {c: i for i, c in enumerate(tied)}
+                fixed = max(tied, key=lambda c: (self._cooccurrence(c, known, cap=3), -order[c]))
             else:
                 fixed = candidates[0] if candidates else None
             if fixed:

@@ -161,3 +161,13 @@ def test_a_typo_that_stems_like_an_unrelated_word_is_still_corrected(empty_corpu
     assert any("He would have been a very good president" in p.text for p in answer.results[:2])
     # A word the corpus knows through its stem and uses with the rest of the question is left alone.
     assert empty_corpus.ask("what did bill clinton say at davis funerals").corrections == {}
+
+
+def test_two_swapped_letters_are_the_likelier_slip(empty_corpus):
+    # "wieght" is one edit from both "weight" (swap) and "wight" (Isle of Wight, a dropped letter).
+    empty_corpus.add(Document("Lewis-Francis slims down", [
+        "Sprinter Mark Lewis-Francis has lost weight over the winter.",
+        "He trained on the Isle of Wight with the relay squad."]))
+    answer = empty_corpus.ask("how much wieght has mark lewis francis lost")
+    assert answer.corrections == {"wieght": "weight"}
+    assert answer.results[0].paragraph == 1

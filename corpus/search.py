@@ -139,11 +139,6 @@ class Vocabulary:
         n = self.df.get(word, 0)
         return math.log(1 + (self.total - n + 0.5) / (n + 0.5))
 
-    def correct(self, word: str) -> str | None:
-        """The corpus word closest to an unknown `word`, or None if nothing is close enough."""
-        candidates = self.corrections(word)
-        return candidates[0] if candidates else None
-
     def corrections(self, word: str) -> list[str]:
         """Corpus words close to an unknown `word`, best first; the first few may be equally close."""
         if len(word) < 4 or word.isdigit():
@@ -225,34 +220,34 @@ class Searcher:
         terms = terms[:32]
         known = [t for t in terms if t in vocab.df or self._known_stem(t)]
         for term in terms:
-            if term in known and not (term not in vocab.df and self._misread_stem(term, known, vocab)):
-                out.append(term)
-                continue
-            candidates = vocab.corrections(term)
-            tied = vocab.tied(term, candidates) if candidates else []
-            if len(tied) > 1 and known:
-                # "tommy hass": Haas and Hans are one slip away; the one found with "tommy" is meant. Only
-                # whether it is found with them counts (up to a few paragraphs): a common word ("free" for
-                # "freze") is found with anything, so past that the likelier slip decides.
-                order = {c: i for i, c in enumerate(tied)}
-                fixed = max(tied, key=lambda c: (self._cooccurrence(c, known, cap=3), -order[c]))
-            else:
-                fixed = candidates[0] if candidates else None
+            fixed = None if term in vocab.df else self._correction(term, known, vocab)
             if fixed:
                 corrections[term] = fixed
-                out.append(fixed)
-            else:
-                out.append(term)
+            out.append(fixed or term)
         return list(dict.fromkeys(out)), corrections
 
-    def _misread_stem(self, term: str, known: list[str], vocab: Vocabulary) -> bool:
-        """A word the corpus has only through its stem ("osie" stems like "OSI") is a typo when that
-        reading never occurs with the question's other words and a one-slip correction ("ossie") does."""
+    def _correction(self, term: str, known: list[str], vocab: Vocabulary) -> str | None:
+        """The corpus word a question word not in the vocabulary stands for, or None to keep it."""
+        candidates = vocab.corrections(term)
         others = [t for t in known if t != term]
-        candidates = [c for c in vocab.corrections(term) if c[:1] == term[:1]][:3]
-        if not others or not candidates or self._cooccurrence(term, others, cap=1):
-            return False
-        return any(self._cooccurrence(c, others, cap=1) for c in candidates)
+        if not candidates:
+            return None
+        if term in known:
+            # The corpus has it only through its stem ("osie" stems like "OSI"): a typo when that reading
+            # never occurs with the question's other words and a one-slip correction ("ossie") does.
+            near = [c for c in candidates if c[:1] == term[:1]][:3]
+            if not others or not near or self._cooccurrence(term, others, cap=1):
+                return None
+            if not any(self._cooccurrence(c, others, cap=1) for c in near):
+                return None
+        tied = vocab.tied(term, candidates)
+        if len(tied) > 1 and known:
+            # "tommy hass": Haas and Hans are one slip away; the one found with "tommy" is meant. Only
+            # whether it is found with them counts (up to a few paragraphs): a common word ("free" for
+            # "freze") is found with anything, so past that the likelier slip decides.
+            order = {c: i for i, c in enumerate(tied)}
+            return max(tied, key=lambda c: (self._cooccurrence(c, known, cap=3), -order[c]))
+        return candidates[0]
 
     def _cooccurrence(self, word: str, others: list[str], cap: int = 50) -> int:
         """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""

@@ -33,7 +33,7 @@ async def build_answer(bot: "ArticleBotMixin", question: str, *, guild_id: Optio
     count = await bot.engine.count_articles(guild_id)
     suggestions = [] if offset else await bot.engine.suggest_titles(search, guild_id=guild_id, limit=3)
     return render.render_not_found(question, article_count=count, suggestions=suggestions, paged=offset > 0,
-                                   corrections=answer.corrections)
+                                   read_as=answer.corrections_note(limit=render.MAX_CORRECTIONS))
 
 
 async def send_answer_page(interaction: discord.Interaction, question: str, *, offset: int = 0,

@@ -28,6 +28,7 @@ MAX_CHOICE_NAME = 100
 ELLIPSIS = "…"
 QUESTION_PREFIX = "**Question:** "
 PAGE_SIZE = 3  # passages shown per answer page (one embed each)
+MAX_CORRECTIONS = 5  # typo readings shown under an answer ("read \"x\" as \"y\"")
 COLOUR = discord.Colour.blurple()
 
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*(?=\s)""")
@@ -187,12 +188,12 @@ def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_mo
     results = list(answer.results)
     if not answer.answered or not results:
         return render_not_found(answer.question, article_count=article_count, suggestions=suggestions,
-                                paged=offset > 0, corrections=getattr(answer, "corrections", None))
+                                paged=offset > 0, read_as=answer.corrections_note(limit=MAX_CORRECTIONS))
     more = has_more if has_more is not None else len(results) > page_size
     shown = results[:page_size]
     first, last = offset + 1, offset + len(shown)
     extra = f"-# passages {first}–{last}" if len(shown) > 1 else f"-# passage {first}"
-    read_as = corrections_text(getattr(answer, "corrections", None))
+    read_as = escape(answer.corrections_note(limit=MAX_CORRECTIONS))
     content = question_content(answer.question, extra + (f" · {read_as}" if read_as else ""))
 
     # Embeds share 6,000 characters: give each passage an even share of what titles/footers leave.
@@ -211,16 +212,9 @@ def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_mo
     )
 
 
-def corrections_text(corrections: Optional[dict]) -> str:
-    """'read "kolokolsev" as "kolokoltsev"': the typos the search corrected, so the asker can check them."""
-    if not corrections:
-        return ""
-    pairs = [f'"{escape(typed)}" as "{escape(read)}"' for typed, read in list(corrections.items())[:5]]
-    return "read " + ", ".join(pairs)
-
-
 def render_not_found(question: str, *, article_count: int, suggestions: Sequence = (), paged: bool = False,
-                     corrections: Optional[dict] = None) -> Rendered:
+                     read_as: str = "") -> Rendered:
+    """``read_as``: ``Answer.corrections_note()``, how the question's typos were read."""
     if paged:
         text = "No more passages match that question."
     else:
@@ -230,9 +224,8 @@ def render_not_found(question: str, *, article_count: int, suggestions: Sequence
         if titles:
             listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " or " + titles[-1]
             text += f"\nDid you mean {listed}? Try `/ask` with the `article` option."
-    read_as = corrections_text(corrections)
     if read_as and not paged:
-        text += f"\n-# {read_as}"
+        text += f"\n-# {escape(read_as)}"
     return Rendered(content=question_content(question, text), embeds=[])
 
 

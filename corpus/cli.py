@@ -163,7 +163,7 @@ def _ask(corpus: Corpus, args) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
     if answer.corrections:
-        print(f"(read {answer.corrections_note()})\n")
+        print(f"({answer.corrections_note()})\n")
     if not answer.answered:
         print(f"Not found in the {corpus.count_articles(args.guild)} articles I know.")
         if answer.results:

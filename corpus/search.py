@@ -86,9 +86,10 @@ class Answer:
         return {"question": self.question, "answered": self.answered, "corrections": dict(self.corrections),
                 "results": [p.to_dict() for p in self.results]}
 
-    def corrections_note(self) -> str:
+    def corrections_note(self, limit: int | None = None) -> str:
         """'read "kolokolsev" as "kolokoltsev"': the typos the search corrected, for the reader to check."""
-        return ", ".join(f'"{typed}" as "{read}"' for typed, read in self.corrections.items())
+        pairs = list(self.corrections.items())[:limit]
+        return "read " + ", ".join(f'"{typed}" as "{read}"' for typed, read in pairs) if pairs else ""
 
 
 # "what did X say about Y", "what does X think of Y", "X's view on Y", "according to X, Y", "what did X say"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot import render
+from corpus.search import Answer
 
 
 @dataclass
@@ -22,12 +23,9 @@ class P:
     score: float = 1.0
 
 
-@dataclass
-class A:
-    question: str
-    results: list
-    answered: bool = True
-    corrections: dict = field(default_factory=dict)
+def A(question: str, results: list, answered: bool = True, corrections: dict | None = None) -> Answer:
+    """The engine's own Answer, holding fake passages."""
+    return Answer(question, answered, results, corrections=corrections or {})
 
 
 LOREM = ("The council met on Tuesday. It approved the harbour budget after a long debate! "

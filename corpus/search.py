@@ -24,6 +24,7 @@ from rapidfuzz.distance import OSA
 
 from . import limits
 from .errors import QuestionError
+from .speakers import COURTESY_TITLES
 from .text import INDEX_TOKEN_RE, STOP_WORDS, content_terms, stem, words
 
 CANDIDATES = 20  # bm25 candidates per query; the same top-1 as 40 on both benchmarks at 0.6x the time
@@ -51,7 +52,6 @@ ANSWERED_THRESHOLD = 0.41
 # it only confirms a speaker the question names, it never picks one.
 _PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|added|adds|explained|admitted|insisted|argued|"
                            r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)
-_HONORIFICS = frozenset("mr mrs ms miss dr sir lord lady dame prof".split())
 # "how many", "how much", "when", "what year": the answer holds a figure.
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|long|old|far|big|often)|when|what (?:year|time|date|age|price)"
                               r"|which year|what percentage|how fast)\b", re.IGNORECASE)
@@ -297,7 +297,7 @@ class Searcher:
         x_terms = {corrections.get(t, t) for t in content_terms(x)}
         named = [t for t in terms if t in x_terms]
         # "lord hattersley" is stored as Hattersley: a courtesy title is not part of the name to match.
-        named = [t for t in named if t not in _HONORIFICS] or named
+        named = [t for t in named if t not in COURTESY_TITLES] or named
         return named, [t for t in terms if t not in x_terms]
 
     def _candidates(self, terms: list[str], scope: str, article_id: int | None,

@@ -35,6 +35,8 @@ _NAME_TOKEN = (r"(?:[A-Z](?:['’][A-Z])?[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?(?:['�
 _PARTICLE = r"(?:de|da|van|von|bin|al|der|la|le|du|dos|del|di)"
 NAME = rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,3}}"
 TITLES = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Prof|Professor|President|Chancellor|Minister|Senator|Judge|Rev|General|Gen|Captain|Capt|Coach)\.?"
+# Titles that are courtesy, not a role: "lord hattersley" in a question is the speaker stored as Hattersley.
+COURTESY_TITLES = frozenset("mr mrs ms miss dr sir lord lady dame prof".split())
 
 # A capitalised run ending in one of these names an organisation or an event, not a person.
 ORG_WORDS = frozenset(

@@ -270,14 +270,25 @@ QUESTIONS = ["what did the survey say about the lighthouse keeper", "mercury len
              "how are the tides recorded"]
 
 
-def _readers(c: Corpus, n_threads: int, writing: threading.Event, done: threading.Event,
-             errors: list, overlap: list, started: threading.Barrier) -> list[threading.Thread]:
-    def read(k: int) -> None:
+class _Readers:
+    """Threads asking questions until stopped; whether any ask ran while `writing` was set is recorded.
+    `started` lines them up with the writer (one more party than readers)."""
+
+    def __init__(self, c: Corpus, n_threads: int) -> None:
+        self.writing, self.done = threading.Event(), threading.Event()
+        self.errors: list[str] = []
+        self.overlap: list[int] = []
+        self.started = threading.Barrier(n_threads + 1)
+        self.threads = [threading.Thread(target=self._read, args=(c, k), daemon=True) for k in range(n_threads)]
+        for t in self.threads:
+            t.start()
+
+    def _read(self, c: Corpus, k: int) -> None:
         rng = random.Random(k)
-        started.wait()
-        while not done.is_set():
+        self.started.wait()
+        while not self.done.is_set():
             try:
-                was_writing = writing.is_set()
+                was_writing = self.writing.is_set()
                 answer = c.ask(rng.choice(QUESTIONS), limit=5)
                 assert isinstance(answer, Answer)
                 for p in answer.results:
@@ -285,30 +296,28 @@ def _readers(c: Corpus, n_threads: int, writing: threading.Event, done: threadin
                 c.articles(limit=10)
                 c.stats()
                 if was_writing:
-                    overlap.append(k)
+                    self.overlap.append(k)
             except Exception as exc:  # collected and reported by the test
-                errors.append(f"reader {k}: {type(exc).__name__}: {exc}")
+                self.errors.append(f"reader {k}: {type(exc).__name__}: {exc}")
                 return
 
-    return [threading.Thread(target=read, args=(k,), daemon=True) for k in range(n_threads)]
+    def stop(self) -> bool:
+        """Stop and join the readers; True when all of them ended."""
+        self.done.set()
+        for t in self.threads:
+            t.join(timeout=60)
+        return not any(t.is_alive() for t in self.threads)
 
 
 def test_asks_in_threads_while_an_ingest_writes_never_fail(corpus):
     for n in range(5):
         corpus.add(doc_for(n))
-    writing, done = threading.Event(), threading.Event()
-    errors: list[str] = []
-    overlap: list[int] = []
-    started = threading.Barrier(5)
-    readers = _readers(corpus, 4, writing, done, errors, overlap, started)
-    for t in readers:
-        t.start()
-
+    readers = _Readers(corpus, 4)
     added: list[tuple[int, int | None]] = []
 
     def write() -> None:
-        started.wait()
-        writing.set()
+        readers.started.wait()
+        readers.writing.set()
         try:
             for n in range(5, 35):
                 guild = 7 if n % 3 else None
@@ -317,19 +326,16 @@ def test_asks_in_threads_while_an_ingest_writes_never_fail(corpus):
                     article_id, guild = added.pop(0)
                     assert corpus.remove(article_id, guild_id=guild) is True
         except Exception as exc:
-            errors.append(f"writer: {type(exc).__name__}: {exc}")
+            readers.errors.append(f"writer: {type(exc).__name__}: {exc}")
         finally:
-            writing.clear()
+            readers.writing.clear()
 
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
     writer.join(timeout=300)
-    done.set()
-    for t in readers:
-        t.join(timeout=60)
-    assert not writer.is_alive() and not any(t.is_alive() for t in readers)
-    assert errors == []
-    assert overlap, "no ask ran while the writer was writing"
+    assert readers.stop() and not writer.is_alive()
+    assert readers.errors == []
+    assert readers.overlap, "no ask ran while the writer was writing"
     check_database(corpus.path)
 
 
@@ -341,21 +347,15 @@ def test_asks_while_another_process_ingests_never_fail(tmp_path, db):
         (src / f"{n:03d}.txt").write_text(article_text(n, 30), encoding="utf-8")
     with Corpus.open(db) as c:
         c.add(doc_for(500))
-        writing, done = threading.Event(), threading.Event()
-        errors: list[str] = []
-        overlap: list[int] = []
-        started = threading.Barrier(4)
-        readers = _readers(c, 3, writing, done, errors, overlap, started)
-        for t in readers:
-            t.start()
-        writing.set()
+        readers = _Readers(c, 3)
+        readers.writing.set()
         proc = subprocess.Popen([sys.executable, "-m", "corpus", "--db", str(db), "ingest", str(src)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=_child_env(), cwd=tmp_path)
         local_errors = []
         local_added = 0
         try:
-            started.wait()
+            readers.started.wait()
             # meanwhile this process writes too, for as long as the other one runs
             try:
                 while proc.poll() is None and local_added < 300:
@@ -368,14 +368,13 @@ def test_asks_while_another_process_ingests_never_fail(tmp_path, db):
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
-            writing.clear()
-            done.set()
-            for t in readers:
-                t.join(timeout=60)
+            readers.writing.clear()
+            stopped = readers.stop()
+        assert stopped
         assert proc.returncode == 0, err
         assert "locked" not in err
         assert out.count("added #") == 20
-        assert errors == [] and local_errors == []
+        assert readers.errors == [] and local_errors == []
         assert c.count_articles() == 1 + 20 + local_added
     check_database(db)
 

@@ -162,6 +162,16 @@ def _child_env() -> dict:
     return env
 
 
+def _reap(proc: subprocess.Popen) -> None:
+    """Kill a child that is still running and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+
+
 def test_sigkill_inside_a_write_transaction_loses_only_that_article(tmp_path, db):
     script = tmp_path / "child.py"
     script.write_text(HOLDING_CHILD)
@@ -189,12 +199,7 @@ def test_sigkill_inside_a_write_transaction_loses_only_that_article(tmp_path, db
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-        proc.stdin.close()
+        _reap(proc)
     assert proc.returncode == -signal.SIGKILL
     assert Path(f"{db}-wal").exists()    # it died with a WAL file in place
 
@@ -240,11 +245,7 @@ def test_sigkill_of_the_ingest_command_keeps_every_reported_article(tmp_path, db
             if line.startswith("added #") and line.endswith("\n"):
                 reported.append((int(line.split()[1].lstrip("#")), line.split('"')[1]))
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        _reap(proc)
     assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be killed"
 
     check_database(db)

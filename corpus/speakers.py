@@ -48,7 +48,8 @@ ORG_WORDS = frozenset(
     Hospital Museum Gallery Theatre Prison Airport Station Standard Telegraph Guardian Herald Mail Express
     Mirror Observer Gazette Tribune Chronicle Chartered Exchange Authority Organisation Organization Fund
     Management Capital Partners Securities Holdings Research Media Network Channel Communications Systems
-    Technologies Software Bureau Institution Alliance Coalition Forum Centre Center""".split()
+    Technologies Software Bureau Institution Alliance Coalition Forum Centre Center Dems Democrats Republicans
+    Tories Conservatives Nationalists Greens""".split()
 )
 
 _ROLE_TITLES = frozenset("president chancellor minister senator judge general captain coach professor prof".split())
@@ -72,20 +73,23 @@ ROLE_WORDS = frozenset(
     spokesmen analysts officials critics campaigner campaigners author writer director-general
     commander inspector detective spokesperson investor banker trader strategist adviser advisor
     consultant veteran champion winner rival opponent chairman-elect candidate mp mep councillor
-    king queen prince princess pope bishop archbishop tory labour conservative liberal democrat""".split()
+    king queen prince princess pope bishop archbishop tory labour conservative liberal democrat
+    producer officer doctor agent scientist engineer designer developer creator organiser promoter publisher""".split()
 )
 
 _PRONOUN_RE = re.compile(rf"(?:^|[\s\"“,])(?P<p>[Hh]e|[Ss]he)\s+{_ADVERB}{_VERB}")
 _PRONOUN_AFTER_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?P<p>he|she)\b")
 _NAME_VERB_RE = re.compile(
-    rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})(?:'s?)?(?P<appos>,\s+[^\"“”]{{3,220}}?,)?\s+{_ADVERB}{_VERB}"
+    rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})(?:'s?)?(?P<appos>,\s+[^\"“”]{{3,220}}?,)?,?\s+{_ADVERB}{_VERB}"
 )
 # '"...," said Jonny Evans, news editor at Macworld magazine.': the appositive gives the role.
 _VERB_NAME_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})(?P<appos>,\s+[^\"“”.,]{{3,120}})?")
-# '"...," said Electrolux chief executive Hans Straberg': the role words stand between verb and name.
+# '"...," said Electrolux chief executive Hans Straberg' / "said Sandvine's chief technology officer Marc
+# Morin": the role words (with a few others among them) stand between verb and name.
 _ROLE_WORD = "(?:" + "|".join(sorted((re.escape(w) for w in ROLE_WORDS), key=len, reverse=True)) + ")"
 _VERB_ROLE_NAME_RE = re.compile(
-    rf"[,\"”]\s*{_VERB}\s+(?P<org>(?:[A-Z][\w&'’\-]*\s+){{0,3}})(?P<role>(?:{_ROLE_WORD}\s+){{1,3}})(?P<name>{NAME})"
+    rf"[,\"”]\s*{_VERB}\s+(?P<org>(?:[A-Z][\w&'’\-]*\s+){{0,3}})(?P<role>(?:(?:[a-z][\w\-]*\s+){{0,2}}{_ROLE_WORD}\s+){{1,3}})"
+    rf"(?P<name>{NAME})"
 )
 _ACCORDING_RE = re.compile(rf"\b[Aa]ccording to\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
 _ROLE_VERB_RE = re.compile(
@@ -242,7 +246,7 @@ def _speakers_in(state: _Article, sentence: str) -> list[Person]:
     hits: list[tuple[int, Person]] = []
     with_role = {m.start(): m for m in _VERB_ROLE_NAME_RE.finditer(plain)}
     for m in with_role.values():
-        roles = {w.lower() for w in (m.group("org") + " " + m.group("role")).split()}
+        roles = {re.sub(r"['’]s?$", "", w.lower()) for w in (m.group("org") + " " + m.group("role")).split()}
         p = state.person(m.group("name"), roles=roles)
         if p:
             hits.append((m.start(), p))

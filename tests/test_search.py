@@ -171,3 +171,18 @@ def test_two_swapped_letters_are_the_likelier_slip(empty_corpus):
     answer = empty_corpus.ask("how much wieght has mark lewis francis lost")
     assert answer.corrections == {"wieght": "weight"}
     assert answer.results[0].paragraph == 1
+
+
+def test_a_figure_typed_without_commas_finds_the_article_that_writes_them(empty_corpus):
+    # Chat says "3000m"; the BBC writes "3,000m", which the index holds as "3" "000m".
+    from corpus.ingest import document_from_path
+
+    empty_corpus.add(document_from_path(FIXTURES / "bbc-sport-005.txt"))
+    empty_corpus.add(Document("Rates", ["The bank held rates in 2005 after 3000 complaints."]))
+    answer = empty_corpus.ask("who won the men's 3000m in boston")
+    assert answer.corrections == {"3000m": "3,000m"}
+    assert answer.answered
+    assert "Alistair Cragg won" in answer.results[0].text
+    # A figure the articles do write without commas (a year, "3000 complaints") is left as typed.
+    assert empty_corpus.ask("what happened to rates in 2005").corrections == {}
+    assert empty_corpus.ask("how many of the 3000 complaints").corrections == {}

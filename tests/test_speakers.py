@@ -24,7 +24,8 @@ def test_quote_then_verb_then_name():
 
 def test_quote_then_verb_then_role_then_name():
     rows = speakers_of("bbc-business-058.txt")
-    assert paragraph_with(rows, "said Electrolux chief executive Hans Straberg") == ["Hans Straberg"]
+    # ... and '"It looks pretty grim," said Swedish trades union official Ulf Carlsson.' in the same paragraph.
+    assert paragraph_with(rows, "said Electrolux chief executive Hans Straberg") == ["Hans Straberg", "Ulf Carlsson"]
 
 
 def test_the_employer_before_the_role_is_not_a_speaker():
@@ -121,3 +122,27 @@ def test_newspapers_and_firms_are_not_speakers():
                        "Standard Chartered said profits rose, chief executive Mervyn Davies said."])
     assert found[0] == []
     assert [s.name for s in found[1]] == ["Mervyn Davies"]
+
+
+def test_role_words_with_other_words_among_them_before_the_name():
+    # "said Sandvine's chief technology officer Marc Morin": the firm and "technology" stand among the role words.
+    rows = speakers_of("bbc-tech-221.txt")
+    assert paragraph_with(rows, "said Sandvine's chief technology officer Marc Morin") == ["Marc Morin"]
+
+
+def test_a_film_title_before_a_role_is_not_a_speaker_and_a_comma_may_precede_the_verb():
+    rows = speakers_of("bbc-entertainment-093.txt")
+    # '"...," said Final Wars producer Shogo Tomiyama. ... Hollywood's honorary mayor, Johnny Grant, said: "..."'
+    names = paragraph_with(rows, "said Final Wars producer Shogo Tomiyama")
+    assert "Final Wars" not in names
+    assert {"Shogo Tomiyama", "Johnny Grant"} <= set(names)
+
+
+def test_words_the_article_did_not_attach_to_the_person_still_let_the_name_match():
+    from corpus.search import _speaker_match
+
+    conte = [{"name": "Victor Conte", "role": ""}]
+    assert _speaker_match(["balco", "boss", "victor", "conte"], conte) == 0.7
+    assert _speaker_match(["victor", "conte"], conte) == 1.0
+    # One matching word is not enough: Gordon Brown is not Craig Brown.
+    assert _speaker_match(["gordon", "brown"], [{"name": "Craig Brown", "role": ""}]) == 0.0

@@ -25,7 +25,7 @@ from rapidfuzz.distance import OSA
 from . import limits
 from .errors import QuestionError
 from .speakers import COURTESY_TITLES
-from .text import INDEX_TOKEN_RE, STOP_WORDS, content_terms, stem, words
+from .text import INDEX_TOKEN_RE, STOP_WORDS, content_terms, sentences, stem, words
 
 CANDIDATES = 20  # bm25 candidates per query; the same top-1 as 40 on both benchmarks at 0.6x the time
 NEXT_PARAGRAPHS = 5  # the paragraph after each of the best 5 matches is ranked too
@@ -54,6 +54,8 @@ _PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|a
                            r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)
 # "3000m", "25000": a figure of four or more digits typed without the thousands commas news copy uses.
 _UNGROUPED_FIGURE = re.compile(r"^([1-9]\d{3,})([a-z]*)$")
+# "AT&T", "M&S": one name, though the index splits it.
+_AMPERSAND_WORD_RE = re.compile(r"[^\W_]+(?:&[^\W_]+)+")
 # "how many", "how much", "when", "what year": the answer holds a figure.
 _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|long|old|far|big|often)|when|what (?:year|time|date|age|price)"
                               r"|which year|what percentage|how fast)\b", re.IGNORECASE)
@@ -223,7 +225,9 @@ class Searcher:
         terms = terms[:32]
         known = [t for t in terms if t in vocab.df or self._known_stem(t)]
         for term in terms:
-            fixed = self._grouped_figure(term) or (None if term in vocab.df else self._correction(term, known, vocab))
+            # "at&t" is a name the index holds as "at" "t": never a typo.
+            fixed = self._grouped_figure(term) or (None if term in vocab.df or "&" in term
+                                                   else self._correction(term, known, vocab))
             if fixed:
                 corrections[term] = fixed
             out.append(fixed or term)
@@ -376,10 +380,14 @@ class Searcher:
             article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
         top_article = max(article_bm25.values()) or 1.0
         query = set(weights)
+        literals = {k for k in weights if "&" in k}
         for c in candidates:
             # Work on the question's stems found in each sentence (tiny sets), not on whole paragraphs.
             sent_lists = [seg.split() for seg in c.stems.split("|")]
             sent_hits = [query.intersection(x) for x in sent_lists]
+            if literals:  # "at&t" is not among the stored stems ("at" and "t" are stop words): read the text
+                texts = [x.lower() for x in sentences(c.text) or [c.text]]
+                sent_hits = [h | {k for k in literals if k in t} for h, t in zip(sent_hits, texts)] + sent_hits[len(texts):]
             para_hits = set().union(*sent_hits)
             best_sentence, best_i, best_topic = 0.0, 0, 0.0
             for i in range(len(sent_hits)):
@@ -390,7 +398,7 @@ class Searcher:
                 if topic_total:
                     best_topic = max(best_topic, sum(topic.get(s, 0.0) for s in window) / topic_total)
             best_window = [t for x in sent_lists[best_i: best_i + 2] for t in x]
-            title_hits = query & self._title_stems(c.title)
+            title_hits = (query & self._title_stems(c.title)) | {k for k in literals if k in c.title.lower()}
             # The lead names the subject, the next paragraph answers with "the firm" or "the runner".
             prev_words = set(c.prev_stems.replace("|", " ").split())
             around = para_hits | title_hits | (query & prev_words)
@@ -469,6 +477,8 @@ class Searcher:
 def _index_stems(term: str) -> list[str]:
     """A question word as the stored sentence stems have it: "o'gara" is "o" "gara", "sainsbury's" is
     "sainsburi", "3,000m" is "3" "000m"."""
+    if "&" in term:
+        return [term]  # "at&t", "m&s": their halves are stop words and letters; matched on the text itself
     parts = [stem(x) for x in INDEX_TOKEN_RE.findall(term) if (len(x) > 1 or x.isdigit()) and x not in STOP_WORDS]
     return parts or [stem(term)]
 
@@ -504,4 +514,5 @@ def _matched_words(text: str, stems: set[str]) -> list[str]:
     """Words of `text` as written whose stems the question has: what the bot puts in bold."""
     # Each distinct word is stemmed once: a paragraph repeats its words, and this runs for every result.
     written = dict.fromkeys(INDEX_TOKEN_RE.findall(text))
-    return [w for w in written if stem(w.lower()) in stems]
+    joined = [w for w in dict.fromkeys(_AMPERSAND_WORD_RE.findall(text)) if w.lower() in stems]  # "AT&T"
+    return joined + [w for w in written if stem(w.lower()) in stems]

@@ -154,10 +154,14 @@ def stem(word: str) -> str:
         return result
 
 
+# A question's words keep "&" inside: "at&t", "m&s" (each half alone is a stop word or a letter).
+_QUESTION_WORD_RE = re.compile(r"[^\W_]+(?:['’&][^\W_]+)*", re.UNICODE)
+
+
 def content_terms(text: str) -> list[str]:
     """Lower-cased words of a question that carry meaning, in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in words(text):
+    for word in _QUESTION_WORD_RE.findall(text):
         lower = word.lower().replace("’", "'")
         if lower.endswith("'s"):
             lower = lower[:-2]

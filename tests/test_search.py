@@ -186,3 +186,17 @@ def test_a_figure_typed_without_commas_finds_the_article_that_writes_them(empty_
     # A figure the articles do write without commas (a year, "3000 complaints") is left as typed.
     assert empty_corpus.ask("what happened to rates in 2005").corrections == {}
     assert empty_corpus.ask("how many of the 3000 complaints").corrections == {}
+
+
+def test_names_joined_by_an_ampersand_are_searched_as_written(empty_corpus):
+    # "at&t": "at" is a stop word and "t" a letter, so the question used to be just "founded" and
+    # answered with "US actor Ossie Davis has been found dead".
+    from corpus.ingest import document_from_path
+
+    for name in ("bbc-business-278.txt", "bbc-entertainment-043.txt"):
+        empty_corpus.add(document_from_path(FIXTURES / name))
+    answer = empty_corpus.ask("when was at&t founded")
+    assert answer.corrections == {}
+    assert answer.answered
+    assert "AT&T, which was founded in 1875" in answer.results[0].text
+    assert "AT&T" in answer.results[0].matched  # what the bot puts in bold

@@ -226,24 +226,28 @@ class Searcher:
         known = [t for t in terms if t in vocab.df or self._known_stem(t)]
         for term in terms:
             # "at&t" is a name the index holds as "at" "t": never a typo.
-            fixed = self._grouped_figure(term) or (None if term in vocab.df or "&" in term
+            fixed = self._grouped_figure(term, vocab) or (None if term in vocab.df or "&" in term
                                                    else self._correction(term, known, vocab))
             if fixed:
                 corrections[term] = fixed
             out.append(fixed or term)
         return list(dict.fromkeys(out)), corrections
 
-    def _grouped_figure(self, term: str) -> str | None:
+    def _grouped_figure(self, term: str, vocab: Vocabulary) -> str | None:
         """"3000m" as the articles write it, "3,000m" (which the index holds as "3" "000m"), when they do
         so more often; "2005" stays a year."""
         match = _UNGROUPED_FIGURE.match(term)
         if not match:
             return None
+        typed = vocab.df.get(term, 0)
+        if typed >= 20:  # a common year or figure: no need to look further
+            return None
         digits, unit = match.groups()
         grouped = f"{int(digits):,}{unit}"
-        count = "SELECT count(*) FROM (SELECT 1 FROM paragraphs_fts WHERE paragraphs_fts MATCH ? LIMIT 20)"
-        written = {t: self.corpus.conn.execute(count, (f'"{t}"',)).fetchone()[0] for t in (term, grouped)}
-        return grouped if written[grouped] > written[term] else None
+        written = self.corpus.conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM paragraphs_fts WHERE paragraphs_fts MATCH ? LIMIT 20)",
+            (f'"{grouped}"',)).fetchone()[0]
+        return grouped if written > typed else None
 
     def _correction(self, term: str, known: list[str], vocab: Vocabulary) -> str | None:
         """The corpus word a question word not in the vocabulary stands for, or None to keep it."""
@@ -514,5 +518,6 @@ def _matched_words(text: str, stems: set[str]) -> list[str]:
     """Words of `text` as written whose stems the question has: what the bot puts in bold."""
     # Each distinct word is stemmed once: a paragraph repeats its words, and this runs for every result.
     written = dict.fromkeys(INDEX_TOKEN_RE.findall(text))
-    joined = [w for w in dict.fromkeys(_AMPERSAND_WORD_RE.findall(text)) if w.lower() in stems]  # "AT&T"
+    joined = ([w for w in dict.fromkeys(_AMPERSAND_WORD_RE.findall(text)) if w.lower() in stems]  # "AT&T"
+              if any("&" in s for s in stems) else [])
     return joined + [w for w in written if stem(w.lower()) in stems]

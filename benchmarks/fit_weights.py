@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import norm  # noqa: E402
 from corpus import Corpus, Document  # noqa: E402
 from corpus import search  # noqa: E402
-from corpus.search import parse_speaker  # noqa: E402
+from corpus.search import parse_speaker, respelled  # noqa: E402
 
 
 def candidates_with_features(corpus: Corpus, question: str):
@@ -33,7 +33,7 @@ def candidates_with_features(corpus: Corpus, question: str):
     terms, corrections = s._terms(question, vocab)
     if not terms:
         return [], False
-    speaker_terms, topic_terms = s._split_speaker(parse_speaker(question), terms, corrections)
+    speaker_terms, topic_terms = s._split_speaker(parse_speaker(respelled(question, corrections)), terms, corrections)
     cands = s._candidates(terms, "shared", None, speaker_terms)
     if cands:
         s._rerank(cands, question, terms, speaker_terms, topic_terms, vocab)

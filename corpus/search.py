@@ -225,9 +225,19 @@ class Searcher:
         terms = terms[:32]
         known = [t for t in terms if t in vocab.df or self._known_stem(t)]
         for term in terms:
+            # "acording to", "waht", "thier": a slip in a word the search leaves out anyway, when no other
+            # word is as likely ("waht" is two letters swapped in "what", one added in "want").
+            function_word = (_function_word_typo(term)
+                             if term not in vocab.df and term not in known and "&" not in term else None)
+            if function_word and sorted(function_word) == sorted(term):
+                corrections[term] = function_word
+                continue
             # "at&t" is a name the index holds as "at" "t": never a typo.
             fixed = self._grouped_figure(term, vocab) or (None if term in vocab.df or "&" in term
                                                    else self._correction(term, known, vocab))
+            if function_word and not fixed:
+                corrections[term] = function_word
+                continue
             if fixed:
                 corrections[term] = fixed
             out.append(fixed or term)
@@ -298,7 +308,7 @@ class Searcher:
         terms, corrections = self._terms(question, vocab)
         if not terms:
             return Answer(question, False, [], 0, corrections)
-        speaker_terms, topic_terms = self._split_speaker(parse_speaker(question), terms, corrections)
+        speaker_terms, topic_terms = self._split_speaker(parse_speaker(respelled(question, corrections)), terms, corrections)
         candidates = self._candidates(terms, scope, article_id, speaker_terms)
         if not candidates:
             return Answer(question, False, [], 0, corrections)
@@ -476,6 +486,30 @@ class Searcher:
             "ORDER BY position", (article_id, paragraph - radius, paragraph + radius)).fetchall()
         return [Passage(article_id, info.title, info.url, pos, info.paragraphs, text, 0.0, [],
                         [s["name"] for s in json.loads(sp or "[]")]) for pos, text, sp in rows]
+
+
+_LONG_STOP_WORDS = sorted(w for w in STOP_WORDS if len(w) >= 4)
+
+
+def respelled(question: str, corrections: dict[str, str]) -> str:
+    """The question with its misspelt function words put right, for the pattern that spots "what did X say
+    about Y" ("waht did blair siad about iraq", "acording to the minister")."""
+    for typed, read in corrections.items():
+        if read in STOP_WORDS:
+            question = re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", read, question, flags=re.IGNORECASE)
+    return question
+
+
+def _function_word_typo(term: str) -> str | None:
+    """The stop word an unknown question word is one slip from ("acording" -> "according"), if any: two
+    letters swapped ("waht"), or another slip in a long word (a small corpus may not know "much", which is
+    one letter from "such")."""
+    if len(term) < 4 or not term.isalpha():
+        return None
+    hit = process.extractOne(term, _LONG_STOP_WORDS, scorer=OSA.distance, score_cutoff=1)
+    if hit is None or (sorted(hit[0]) != sorted(term) and len(term) < 6):
+        return None
+    return hit[0]
 
 
 def _index_stems(term: str) -> list[str]:

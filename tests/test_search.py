@@ -3,7 +3,7 @@
 import pytest
 
 from corpus import Document, QuestionError
-from corpus.search import parse_speaker
+from corpus.search import parse_speaker, respelled
 
 from conftest import FIXTURES, INTERPOL_OPENINGS
 
@@ -34,6 +34,21 @@ def test_typo_finds_what_the_right_spelling_finds(corpus):
     wrong = corpus.ask("what did kolokolsev say about interpoll")
     assert [p.paragraph for p in right.results] == [p.paragraph for p in wrong.results]
     assert wrong.corrections == {"kolokolsev": "kolokoltsev"}
+
+
+def test_slips_in_the_words_around_the_question_are_read_too(corpus):
+    # "waht" and "siad" are two letters swapped in "what" and "said" (not "want", "sad"); with them read
+    # right the question is again "what did X say about Y" and finds his three Interpol paragraphs.
+    right = corpus.ask("what did Kolokoltsev say about Interpol")
+    typed = corpus.ask("waht did kolokoltsev siad about interpol")
+    assert typed.corrections == {"waht": "what", "siad": "said"}
+    assert [p.paragraph for p in typed.results[:3]] == [p.paragraph for p in right.results[:3]]
+    # "acording" has no word of the articles one slip away: it is "according", not a rare word to look for.
+    question = "acording to kolokoltsev, what about interpol"
+    answer = corpus.ask(question)
+    assert answer.corrections == {"acording": "according"}
+    assert parse_speaker(question) is None
+    assert parse_speaker(respelled(question, answer.corrections)) == ("kolokoltsev", "what about interpol")
 
 
 def test_speaker_over_several_paragraphs(corpus):

@@ -52,6 +52,7 @@ ANSWERED_THRESHOLD = 0.41
 # it only confirms a speaker the question names, it never picks one.
 _PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|added|adds|explained|admitted|insisted|argued|"
                            r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)
+_UNDOUBLE_RE = re.compile(r"(.)\1+")
 # "3000m", "25000": a figure of four or more digits typed without the thousands commas news copy uses.
 _UNGROUPED_FIGURE = re.compile(r"^([1-9]\d{3,})([a-z]*)$")
 # "AT&T", "M&S": one name, though the index splits it.
@@ -146,11 +147,13 @@ class Vocabulary:
 
     def corrections(self, word: str) -> list[str]:
         """Corpus words close to an unknown `word`, best first; the first few may be equally close."""
-        if len(word) < 4 or word.isdigit():
+        if len(word) < 3 or word.isdigit():
             return []
         pool: list[str] = []
         for length in range(len(word) - 2, len(word) + 3):
             pool.extend(self.by_length.get(length, ()))
+        if len(word) < 4:  # too short for a slip to be told from another word, but for a missed double letter
+            return [w for w in self._doubled(word, pool) if len(w) > len(word)]
         # Chat typos are one slip a word: one edit ("englnd", "kolokolsev"; "subprime" is not
         # "surprise"), two in long words ("distrubution"), three in very long ones.
         max_edits = 1 if len(word) <= 10 else 2 if len(word) <= 14 else 3
@@ -161,7 +164,15 @@ class Vocabulary:
         # closest shape ("frye" is "fry" rather than "free"); then the commoner.
         hits.sort(key=lambda h: (h[1], h[0][:1] != word[:1], sorted(h[0]) != sorted(word),
                                  -fuzz.ratio(word, h[0]), -self.df.get(h[0], 0)))
-        return [h[0] for h in hits]
+        return [h[0] for h in hits] or self._doubled(word, pool)
+
+    def _doubled(self, word: str, pool: list[str]) -> list[str]:
+        """Words that differ from `word` only in doubled letters: "debra hil" is Hill, "borrusia" Borussia
+        (two edits, but one slip of the typing hand)."""
+        single = _UNDOUBLE_RE.sub(r"\1", word)
+        found = [w for w in pool if w != word and w not in STOP_WORDS and w[:1] == word[:1]
+                 and _UNDOUBLE_RE.sub(r"\1", w) == single]
+        return sorted(found, key=lambda w: -self.df.get(w, 0))
 
     def tied(self, word: str, candidates: list[str]) -> list[str]:
         """The candidates as close to `word` as the first one: only the question's context can choose."""
@@ -394,6 +405,8 @@ class Searcher:
             article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
         top_article = max(article_bm25.values()) or 1.0
         query = set(weights)
+        # Sums over sets use math.fsum: a plain sum depends on the set's order, which changes from one run to
+        # the next, and two equally good windows would then swap on a rounding difference.
         literals = {k for k in weights if "&" in k}
         for c in candidates:
             # Work on the question's stems found in each sentence (tiny sets), not on whole paragraphs.
@@ -406,18 +419,18 @@ class Searcher:
             best_sentence, best_i, best_topic = 0.0, 0, 0.0
             for i in range(len(sent_hits)):
                 window = sent_hits[i] | sent_hits[i + 1] if i + 1 < len(sent_hits) else sent_hits[i]
-                cov = sum(weights[s] for s in window) / total
+                cov = math.fsum(weights[s] for s in window) / total
                 if cov > best_sentence:
                     best_sentence, best_i = cov, i
                 if topic_total:
-                    best_topic = max(best_topic, sum(topic.get(s, 0.0) for s in window) / topic_total)
+                    best_topic = max(best_topic, math.fsum(topic.get(s, 0.0) for s in window) / topic_total)
             best_window = [t for x in sent_lists[best_i: best_i + 2] for t in x]
             title_hits = (query & self._title_stems(c.title)) | {k for k in literals if k in c.title.lower()}
             # The lead names the subject, the next paragraph answers with "the firm" or "the runner".
             prev_words = set(c.prev_stems.replace("|", " ").split())
             around = para_hits | title_hits | (query & prev_words)
             f = {
-                "context": sum(weights[s] for s in around) / total,
+                "context": math.fsum(weights[s] for s in around) / total,
                 "rarest": float(rarest in around),
                 "figures": (len(numbers & around) / len(numbers)) if numbers else 1.0,
                 "article": article_bm25[c.article_id] / top_article,
@@ -428,9 +441,9 @@ class Searcher:
                 "lead": 1.0 / c.position,
                 "quote": float('"' in c.text or "“" in c.text),
                 "bm25": c.bm25 / top_bm25,
-                "coverage": sum(weights[s] for s in para_hits) / total,
+                "coverage": math.fsum(weights[s] for s in para_hits) / total,
                 "sentence": best_sentence,
-                "title": sum(weights[s] for s in title_hits) / total,
+                "title": math.fsum(weights[s] for s in title_hits) / total,
                 "fuzzy": fuzz.token_set_ratio(content, " ".join(best_window)) / 100,
             }
             if speaker_terms:
@@ -439,9 +452,9 @@ class Searcher:
                 if f["speaker"] < 1.0 and _PRONOUN_SAID.search(c.text):
                     if speaker_stems <= prev_words or (len(speaker_stems) <= 2 and surname in prev_words):
                         f["speaker"] = 1.0
-                f["topic"] = (sum(topic.get(s, 0.0) for s in para_hits) / topic_total) if topic_total else f["speaker"]
+                f["topic"] = (math.fsum(topic.get(s, 0.0) for s in para_hits) / topic_total) if topic_total else f["speaker"]
                 f["topic_sentence"] = best_topic if topic_total else f["speaker"]
-                f["topic_context"] = (sum(topic.get(s, 0.0) for s in around) / topic_total) if topic_total else f["speaker"]
+                f["topic_context"] = (math.fsum(topic.get(s, 0.0) for s in around) / topic_total) if topic_total else f["speaker"]
                 f["speaker_near"] = max(f["speaker"], float(speaker_stems <= around))
             c.features = f
         speaker_mode = bool(speaker_terms)

@@ -136,3 +136,23 @@ def test_punctuation_and_emoji_questions(tmp_path):
         out = run("ask", q, "--json", db=tmp_path / "a.db")
         assert out.returncode == 0, out.stderr
         json.loads(out.stdout)
+
+
+def test_the_same_question_gets_the_same_answer_after_a_restart(tmp_path):
+    # Python orders a set of strings differently in each process; two equally good sentence windows
+    # used to swap on a rounding difference, moving "how much" answers up or down between restarts.
+    # With these articles, seeds 4 and 8 gave another ranking than the rest before sums were made exact.
+    names = ["bbc-business-001.txt", "bbc-business-002.txt", "bbc-business-031.txt", "bbc-business-055.txt",
+             "bbc-business-057.txt", "bbc-business-058.txt", "bbc-business-072.txt", "bbc-business-135.txt",
+             "bbc-business-262.txt", "bbc-business-278.txt", "bbc-business-309.txt", "bbc-business-409.txt",
+             "bbc-entertainment-043.txt", "bbc-entertainment-093.txt", "bbc-politics-400.txt",
+             "bbc-sport-005.txt", "bbc-sport-199-cp1252.txt", "bbc-sport-424.txt", "bbc-tech-221.txt"]
+    db = tmp_path / "a.db"
+    assert run("ingest", *(str(FIXTURES / n) for n in names), db=db).returncode == 0
+    answers = set()
+    for seed in range(10):
+        out = run("ask", "how much did standard charterd pay for the south korean bank", "--json", db=db,
+                  env_extra={"PYTHONHASHSEED": str(seed)})
+        assert out.returncode == 0, out.stderr
+        answers.add(out.stdout)
+    assert len(answers) == 1

@@ -215,3 +215,17 @@ def test_names_joined_by_an_ampersand_are_searched_as_written(empty_corpus):
     assert answer.answered
     assert "AT&T, which was founded in 1875" in answer.results[0].text
     assert "AT&T" in answer.results[0].matched  # what the bot puts in bold
+
+
+def test_a_double_letter_typed_single_or_in_the_wrong_place_is_corrected(empty_corpus):
+    # Two edits apart, but one slip of the hand: "borrusia" for Borussia, "hil" for Hill (a three-letter
+    # word is otherwise too short to correct).
+    empty_corpus.add(Document("Halloween writer Debra Hill dies", [
+        "Screenwriter and producer Debra Hill, best known for her work on the 70s horror classic Halloween, "
+        "has died in Los Angeles aged 54."]))
+    empty_corpus.add(Document("Rescue hope for Borussia Dortmund", [
+        "Shares in struggling German football club Borussia Dortmund slumped by 9% on Wednesday."]))
+    assert empty_corpus.ask("how old was debra hil when she died").corrections == {"hil": "hill"}
+    answer = empty_corpus.ask("why did borrusia dortmund shares slump")
+    assert answer.corrections == {"borrusia": "borussia"}
+    assert answer.answered and answer.results[0].title == "Rescue hope for Borussia Dortmund"

@@ -74,7 +74,8 @@ ROLE_WORDS = frozenset(
     commander inspector detective spokesperson investor banker trader strategist adviser advisor
     consultant veteran champion winner rival opponent chairman-elect candidate mp mep councillor
     king queen prince princess pope bishop archbishop tory labour conservative liberal democrat
-    producer officer doctor agent scientist engineer designer developer creator organiser promoter publisher""".split()
+    producer officer doctor agent scientist engineer designer developer creator organiser promoter publisher
+    correspondent reporter journalist columnist commentator pundit""".split()
 )
 
 _PRONOUN_RE = re.compile(rf"(?:^|[\s\"“,])(?P<p>[Hh]e|[Ss]he)\s+{_ADVERB}{_VERB}")
@@ -90,6 +91,10 @@ _ROLE_WORD = "(?:" + "|".join(sorted((re.escape(w) for w in ROLE_WORDS), key=len
 _VERB_ROLE_NAME_RE = re.compile(
     rf"[,\"”]\s*{_VERB}\s+(?P<org>(?:[A-Z][\w&'’\-]*\s+){{0,3}})(?P<role>(?:(?:[a-z][\w\-]*\s+){{0,2}}{_ROLE_WORD}\s+){{1,3}})"
     rf"(?P<name>{NAME})"
+)
+# "Alan Milburn, Labour's election strategist told Radio 4": an appositive ending in a role, no closing comma.
+_NAME_ROLE_VERB_RE = re.compile(
+    rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME}),\s+(?P<appos>[^\"“”,.;]{{0,60}}?\b{_ROLE_WORD})\s+{_ADVERB}{_VERB}"
 )
 _ACCORDING_RE = re.compile(rf"\b[Aa]ccording to\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
 _ROLE_VERB_RE = re.compile(
@@ -196,7 +201,7 @@ def _role_words_before(sentence: str, start: int) -> set[str]:
 def _appositive_roles(appos: str | None) -> set[str]:
     if not appos:
         return set()
-    return {w.lower() for w in re.findall(r"[\w\-]+", appos)[:10]} - {"a", "an", "the", "of"}
+    return {w.lower() for w in re.findall(r"[\w\-]+(?=['’]s\b)|[\w\-]+", appos)[:10]} - {"a", "an", "the", "of", "s"}
 
 
 def _register_mentions(state: _Article, sentence: str) -> dict[int, int]:
@@ -250,7 +255,7 @@ def _speakers_in(state: _Article, sentence: str) -> list[Person]:
         p = state.person(m.group("name"), roles=roles)
         if p:
             hits.append((m.start(), p))
-    for regex in (_NAME_VERB_RE, _VERB_NAME_RE, _ACCORDING_RE):
+    for regex in (_NAME_VERB_RE, _NAME_ROLE_VERB_RE, _VERB_NAME_RE, _ACCORDING_RE):
         for m in regex.finditer(plain):
             if regex is _VERB_NAME_RE and m.start() in with_role:
                 continue  # "said Dresdner Kleinwort analyst Mike Powell": the bank is not the speaker

@@ -146,3 +146,16 @@ def test_words_the_article_did_not_attach_to_the_person_still_let_the_name_match
     assert _speaker_match(["victor", "conte"], conte) == 1.0
     # One matching word is not enough: Gordon Brown is not Craig Brown.
     assert _speaker_match(["gordon", "brown"], [{"name": "Craig Brown", "role": ""}]) == 0.0
+
+
+def test_an_appositive_role_without_a_closing_comma():
+    # "... remains undimmed, Alan Milburn, Labour's election strategist told Radio 4's Today programme": he
+    # speaks there, and the next paragraph's "He said: ..." is his, not the prime minister's.
+    doc = document_from_path(FIXTURES / "bbc-politics-350.txt")
+    found = attribute(doc.paragraphs)
+    fifth, sixth = found[4], found[5]
+    milburn = next(s for s in fifth if s.name == "Alan Milburn")
+    assert {"labour", "election", "strategist"} <= set(milburn.role.split()) and "s" not in milburn.role.split()
+    assert [s.name for s in sixth] == ["Alan Milburn"]
+    # "BBC correspondent James Hardy said": a correspondent is a role.
+    assert "correspondent" in next(s for s in found[2] if s.name == "James Hardy").role.split()

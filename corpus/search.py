@@ -547,7 +547,7 @@ def _speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:
         role_tokens = set(s.get("role", "").split())
         term_scores = []
         for term in speaker_terms:
-            if any(term == token or fuzz.ratio(term, token) >= 85 for token in name_tokens):
+            if any(term == token or fuzz.ratio(term, token) >= 85 or _one_slip(term, token) for token in name_tokens):
                 term_scores.append(1.0)
             elif term in role_tokens or term.rstrip("s") in role_tokens:
                 term_scores.append(0.7)
@@ -559,6 +559,12 @@ def _speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:
         if term_scores.count(1.0) >= 2 and term_scores[-1] == 1.0:
             best = max(best, 0.7)
     return best
+
+
+def _one_slip(typed: str, name: str) -> bool:
+    """"levi" for Levy: one edit in a name of four letters or more, the first letter right (the similarity
+    ratio alone wants 85%, which a short name with one wrong letter does not reach)."""
+    return len(typed) >= 4 and typed[:1] == name[:1] and OSA.distance(typed, name) <= 1
 
 
 def _matched_words(text: str, stems: set[str]) -> list[str]:

@@ -159,3 +159,12 @@ def test_an_appositive_role_without_a_closing_comma():
     assert [s.name for s in sixth] == ["Alan Milburn"]
     # "BBC correspondent James Hardy said": a correspondent is a role.
     assert "correspondent" in next(s for s in found[2] if s.name == "James Hardy").role.split()
+
+
+def test_one_wrong_letter_in_a_short_surname_still_matches():
+    from corpus.search import _speaker_match
+
+    # "levi" is 75% like "levy" by ratio (the bar is 85%), but one slip with the first letter right.
+    assert _speaker_match(["alain", "levi"], [{"name": "Alain Levy", "role": ""}]) == 1.0
+    # The first letter has to be right: Tony Clair is not Tony Blair.
+    assert _speaker_match(["tony", "blair"], [{"name": "Tony Clair", "role": ""}]) == 0.0

@@ -98,7 +98,8 @@ _NAME_ROLE_VERB_RE = re.compile(
 )
 _ACCORDING_RE = re.compile(rf"\b[Aa]ccording to\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
 _ROLE_VERB_RE = re.compile(
-    rf"\b(?P<det>[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir)\s+(?P<role>(?:[\w\-]+\s+){{0,5}}?[\w\-]+)\s+{_ADVERB}{_VERB}"
+    rf"\b(?P<det>[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|(?P<owner>(?:[A-Z][\w\-]*\s+){{0,2}}[A-Z][\w\-]*['’]s?))"
+    rf"\s+(?P<role>(?:[\w\-]+\s+){{0,5}}?[\w\-]+)\s+{_ADVERB}{_VERB}"
 )
 _VERB_ROLE_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?P<det>the|a|an|his|her)\s+(?P<role>(?:[\w\-]+\s+){{0,4}}?[\w\-]+)")
 _MENTION_RE = re.compile(rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
@@ -179,7 +180,7 @@ class _Article:
         return best
 
     def anonymous(self, phrase: str) -> Person:
-        words = {w.lower() for w in re.findall(r"[\w\-]+", phrase)}
+        words = {w.lower() for w in re.findall(r"[\w\-]+", phrase)} - {"s"}  # "Tindall's agent"
         p = Person(phrase.strip(), None, words)
         self.people.append(p)
         return p
@@ -271,6 +272,8 @@ def _speakers_in(state: _Article, sentence: str) -> list[Person]:
             p = state.by_role(role)
             if p is None and m.group("det").lower() in {"a", "an"}:
                 p = state.anonymous(role)
+            elif p is None and m.groupdict().get("owner"):  # "Mike Tindall's agent has warned": named by whose he is
+                p = state.anonymous(m.group("owner") + " " + role)
             if p:
                 hits.append((m.start(), p))
     for regex in (_PRONOUN_RE, _PRONOUN_AFTER_RE):

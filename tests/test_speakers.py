@@ -168,3 +168,14 @@ def test_one_wrong_letter_in_a_short_surname_still_matches():
     assert _speaker_match(["alain", "levi"], [{"name": "Alain Levy", "role": ""}]) == 1.0
     # The first letter has to be right: Tony Clair is not Tony Blair.
     assert _speaker_match(["tony", "blair"], [{"name": "Tony Clair", "role": ""}]) == 0.0
+
+
+def test_a_speaker_named_by_whose_they_are():
+    # "Mike Tindall's agent has warned Bath ...": no name, but "what has mike tindall's agent said" asks for it.
+    from corpus.search import _speaker_match
+
+    found = attribute(["Mike Tindall's agent has warned Bath they have until next week to improve their "
+                       "contract offer to the England man or risk losing him to a rival club."])
+    assert [s.name for s in found[0]] == ["Mike Tindall's agent"]
+    stored = [{"name": s.name, "role": s.role} for s in found[0]]
+    assert _speaker_match(["mike", "tindall", "agent"], stored) > 0

@@ -49,7 +49,7 @@ ORG_WORDS = frozenset(
     Mirror Observer Gazette Tribune Chronicle Chartered Exchange Authority Organisation Organization Fund
     Management Capital Partners Securities Holdings Research Media Network Channel Communications Systems
     Technologies Software Bureau Institution Alliance Coalition Forum Centre Center Dems Democrats Republicans
-    Tories Conservatives Nationalists Greens""".split()
+    Tories Conservatives Nationalists Greens Hotel Hotels Restaurant Cinema Arena Trophy Prize""".split()
 )
 
 _ROLE_TITLES = frozenset("president chancellor minister senator judge general captain coach professor prof".split())

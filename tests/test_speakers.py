@@ -179,3 +179,11 @@ def test_a_speaker_named_by_whose_they_are():
     assert [s.name for s in found[0]] == ["Mike Tindall's agent"]
     stored = [{"name": s.name, "role": s.role} for s in found[0]]
     assert _speaker_match(["mike", "tindall", "agent"], stored) > 0
+
+
+def test_a_hotel_named_after_the_speaker_does_not_take_over_his_next_he_said():
+    found = attribute([
+        "Mr Davies, 60, said the mugging occurred 100 yards from the Nairobi Serena Hotel and equally close "
+        "to the Anglican Cathedral in the centre of the city.",
+        'He said in a statement: "It was a frightening experience."'])
+    assert [s.name for s in found[1]] == ["Davies"]

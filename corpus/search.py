@@ -52,6 +52,7 @@ ANSWERED_THRESHOLD = 0.41
 # it only confirms a speaker the question names, it never picks one.
 _PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|added|adds|explained|admitted|insisted|argued|"
                            r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)
+# "borrusia" and "borussia" are one word once every doubled letter is single.
 _UNDOUBLE_RE = re.compile(r"(.)\1+")
 # "3000m", "25000": a figure of four or more digits typed without the thousands commas news copy uses.
 _UNGROUPED_FIGURE = re.compile(r"^([1-9]\d{3,})([a-z]*)$")
@@ -236,23 +237,25 @@ class Searcher:
         terms = terms[:32]
         known = [t for t in terms if t in vocab.df or self._known_stem(t)]
         for term in terms:
-            # "acording to", "waht", "thier": a slip in a word the search leaves out anyway, when no other
-            # word is as likely ("waht" is two letters swapped in "what", one added in "want").
-            function_word = (_function_word_typo(term)
-                             if term not in vocab.df and term not in known and "&" not in term else None)
-            if function_word and sorted(function_word) == sorted(term):
-                corrections[term] = function_word
-                continue
-            # "at&t" is a name the index holds as "at" "t": never a typo.
-            fixed = self._grouped_figure(term, vocab) or (None if term in vocab.df or "&" in term
-                                                   else self._correction(term, known, vocab))
-            if function_word and not fixed:
-                corrections[term] = function_word
-                continue
-            if fixed:
-                corrections[term] = fixed
-            out.append(fixed or term)
+            read = self._reading(term, known, vocab)
+            if read:
+                corrections[term] = read
+                if read in STOP_WORDS:  # "acording to": a word the search leaves out anyway
+                    continue
+            out.append(read or term)
         return list(dict.fromkeys(out)), corrections
+
+    def _reading(self, term: str, known: list[str], vocab: Vocabulary) -> str | None:
+        """What a question word is read as when not as typed: a figure as the articles write it, a typo's
+        corpus word, or the function word it is a slip of ("acording", "waht", "thier")."""
+        if "&" in term:
+            return None  # "at&t" is a name the index holds as "at" "t": never a typo
+        if term in vocab.df:
+            return self._grouped_figure(term, vocab)
+        function_word = None if term in known else _function_word_typo(term)
+        if function_word and sorted(function_word) == sorted(term):
+            return function_word  # "waht" is two letters swapped in "what", only one added in "want"
+        return self._grouped_figure(term, vocab) or self._correction(term, known, vocab) or function_word
 
     def _grouped_figure(self, term: str, vocab: Vocabulary) -> str | None:
         """"3000m" as the articles write it, "3,000m" (which the index holds as "3" "000m"), when they do
@@ -405,8 +408,6 @@ class Searcher:
             article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
         top_article = max(article_bm25.values()) or 1.0
         query = set(weights)
-        # Sums over sets use math.fsum: a plain sum depends on the set's order, which changes from one run to
-        # the next, and two equally good windows would then swap on a rounding difference.
         literals = {k for k in weights if "&" in k}
         for c in candidates:
             # Work on the question's stems found in each sentence (tiny sets), not on whole paragraphs.
@@ -419,6 +420,8 @@ class Searcher:
             best_sentence, best_i, best_topic = 0.0, 0, 0.0
             for i in range(len(sent_hits)):
                 window = sent_hits[i] | sent_hits[i + 1] if i + 1 < len(sent_hits) else sent_hits[i]
+                # math.fsum over sets, here and below: a plain sum follows the set's order, which changes
+                # from one process to the next, and two equal windows would swap on a rounding difference.
                 cov = math.fsum(weights[s] for s in window) / total
                 if cov > best_sentence:
                     best_sentence, best_i = cov, i

@@ -11,9 +11,10 @@ It needs packages the project does not depend on; install them into a separate v
     /tmp/semantic/bin/python benchmarks/semantic_probe.py [--path ../shared/bench/squad-dev-a.json] [--questions 2000]
 
 Steps: build the model as an ONNX graph straight from its safetensors weights (no torch), quantize it to int8
-(onnxruntime, per channel), time it, embed every SQuAD paragraph and sentence, then refit the rerank weights
-with and without the two cosine features on one half of the questions and score the other half (both ways),
-with benchmarks/fit_weights.py's fitting.
+(onnxruntime, per channel), time it, embed every SQuAD paragraph and sentence, time asks with and without
+encoding the question (after the engine, or on a second thread while it runs), then refit the rerank
+weights with and without the two cosine features on one half of the questions and score the other half
+(both ways), with benchmarks/fit_weights.py's fitting.
 """
 
 from __future__ import annotations
@@ -129,6 +130,45 @@ def median_ms(encode, texts, repeat=20) -> float:
     return statistics.median(times)
 
 
+def print_latency(corpus: Corpus, db: Path, encode, questions: list[str]) -> None:
+    """Median ms a question: plain FTS5 (the budget's yardstick), the engine, and the engine plus encoding the
+    question, one after the other or on a second thread while the engine runs (onnxruntime and SQLite
+    release the GIL, so that overlaps on a second core when one is free)."""
+    import re
+    import sqlite3
+    from concurrent.futures import ThreadPoolExecutor
+
+    conn = sqlite3.connect(db)
+    pool = ThreadPoolExecutor(1)
+
+    def plain(q):
+        words = " OR ".join(f'"{w}"' for w in re.findall(r"\w+", q.lower()))
+        conn.execute("SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ? "
+                     "ORDER BY bm25(paragraphs_fts) LIMIT 10", (words,)).fetchall()
+
+    def overlapped(q):
+        pending = pool.submit(encode, q)
+        corpus.ask(q, limit=10)
+        pending.result()
+
+    runs = {"plain FTS5": plain, "engine": lambda q: corpus.ask(q, limit=10),
+            "engine, then encode": lambda q: (corpus.ask(q, limit=10), encode(q)),
+            "engine with encode on a thread": overlapped}
+    medians = {}
+    for name, run in runs.items():
+        times = []
+        for q in questions:
+            start = time.perf_counter()
+            run(q)
+            times.append(time.perf_counter() - start)
+        medians[name] = statistics.median(times) * 1000
+    base = medians["plain FTS5"]
+    print(f"ask latency, median of {len(questions)} questions: "
+          + ", ".join(f"{name} {ms:.2f} ms ({ms / base:.1f}x)" for name, ms in medians.items()))
+    pool.shutdown()
+    conn.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--path", type=Path, default=DEFAULT)
@@ -187,6 +227,7 @@ def main() -> int:
                 with_emb.append((dict(c.features, emb=float(para_vecs[i] @ q), emb_sentence=float((sent_vecs[i] @ q).max())),
                                  c.coverage, c.text == gold))
             rows.append(with_emb)
+        print_latency(corpus, Path(tmp) / "s.db", small, [q for q, _ in questions[:500]])
         corpus.close()
 
     def held_out(keys):

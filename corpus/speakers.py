@@ -104,6 +104,9 @@ _ROLE_VERB_RE = re.compile(
 _VERB_ROLE_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?P<det>the|a|an|his|her)\s+(?P<role>(?:[\w\-]+\s+){{0,4}}?[\w\-]+)")
 _MENTION_RE = re.compile(rf"(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
 _QUOTE_START = re.compile(r"^\s*[\"“‘']")
+# "Gordon Brown's", "Sandvine's": the owner is the word without its possessive.
+_POSSESSIVE_RE = re.compile(r"['’]s?$")
+_PHRASE_WORD_RE = re.compile(r"[\w\-]+(?:&[\w\-]+)*(?:['’]s?)?")
 # Every speech pattern above needs a speech verb or "according to": a sentence without either skips them.
 _SPEECH_HINT_RE = re.compile(rf"\b{_VERB}|[Aa]ccording to")
 
@@ -132,7 +135,7 @@ class _Article:
 
     def person(self, name: str, *, title: str | None = None, roles: set[str] | None = None) -> Person | None:
         # "Chancellor Gordon Brown's report": the person is Gordon Brown, met again as "Mr Brown".
-        tokens = [re.sub(r"['’]s?$", "", t) for t in name.split() if t not in NOT_NAMES]
+        tokens = [_POSSESSIVE_RE.sub("", t) for t in name.split() if t not in NOT_NAMES]
         if not tokens or (tokens[-1] in ORG_WORDS and not title):  # "Mr Park" is a person, "BBC Sport" not
             return None
         # "Internal Affairs Vladimir Kolokoltsev": a name is the run's last two words; the rest is role.
@@ -180,7 +183,7 @@ class _Article:
         return best
 
     def anonymous(self, phrase: str) -> Person:
-        words = {w.lower() for w in re.findall(r"[\w\-]+", phrase)} - {"s"}  # "Tindall's agent"
+        words = set(_phrase_words(phrase))
         p = Person(phrase.strip(), None, words)
         self.people.append(p)
         return p
@@ -199,10 +202,15 @@ def _role_words_before(sentence: str, start: int) -> set[str]:
     return {w for w in out if w not in {"of", "and"}}
 
 
+def _phrase_words(text: str) -> list[str]:
+    """Lower-cased words of a role phrase, possessives dropped: "Sandvine's chief" -> sandvine, chief."""
+    return [w for w in (_POSSESSIVE_RE.sub("", x.lower()) for x in _PHRASE_WORD_RE.findall(text)) if w]
+
+
 def _appositive_roles(appos: str | None) -> set[str]:
     if not appos:
         return set()
-    return {w.lower() for w in re.findall(r"[\w\-]+(?=['’]s\b)|[\w\-]+", appos)[:10]} - {"a", "an", "the", "of", "s"}
+    return set(_phrase_words(appos)[:10]) - {"a", "an", "the", "of"}
 
 
 def _register_mentions(state: _Article, sentence: str) -> dict[int, int]:
@@ -252,7 +260,7 @@ def _speakers_in(state: _Article, sentence: str) -> list[Person]:
     hits: list[tuple[int, Person]] = []
     with_role = {m.start(): m for m in _VERB_ROLE_NAME_RE.finditer(plain)}
     for m in with_role.values():
-        roles = {re.sub(r"['’]s?$", "", w.lower()) for w in (m.group("org") + " " + m.group("role")).split()}
+        roles = set(_phrase_words(m.group("org") + " " + m.group("role")))
         p = state.person(m.group("name"), roles=roles)
         if p:
             hits.append((m.start(), p))

@@ -223,10 +223,7 @@ class Searcher:
     def _known_stem(self, word: str) -> bool:
         """Does the index hold this word (as the index's own tokenizer stems it)? A MATCH that stops at
         the first row is O(1) in corpus size; fts5vocab 'row' counted every row holding the term first."""
-        row = self.corpus.conn.execute(
-            "SELECT 1 FROM paragraphs_fts WHERE paragraphs_fts MATCH ? LIMIT 1",
-            ('"' + word.replace('"', '""') + '"',)).fetchone()
-        return row is not None
+        return self._matches(_quoted(word), cap=1) > 0
 
     def _terms(self, question: str, vocab: Vocabulary) -> tuple[list[str], dict[str, str]]:
         terms = content_terms(question)
@@ -268,10 +265,7 @@ class Searcher:
             return None
         digits, unit = match.groups()
         grouped = f"{int(digits):,}{unit}"
-        written = self.corpus.conn.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM paragraphs_fts WHERE paragraphs_fts MATCH ? LIMIT 20)",
-            (f'"{grouped}"',)).fetchone()[0]
-        return grouped if written > typed else None
+        return grouped if self._matches(_quoted(grouped), cap=20) > typed else None
 
     def _correction(self, term: str, known: list[str], vocab: Vocabulary) -> str | None:
         """The corpus word a question word not in the vocabulary stands for, or None to keep it."""
@@ -298,8 +292,10 @@ class Searcher:
 
     def _cooccurrence(self, word: str, others: list[str], cap: int = 50) -> int:
         """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""
-        quoted = " OR ".join('"' + t.replace('"', '""') + '"' for t in others)
-        match = '"' + word.replace('"', '""') + '" AND (' + quoted + ")"
+        return self._matches(f"{_quoted(word)} AND ({' OR '.join(map(_quoted, others))})", cap)
+
+    def _matches(self, match: str, cap: int) -> int:
+        """Paragraphs (up to `cap`) an FTS5 query finds: it stops at `cap`, so it costs the same in any corpus."""
         return self.corpus.conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM paragraphs_fts WHERE paragraphs_fts MATCH ? LIMIT ?)",
             (match, cap)).fetchone()[0]
@@ -352,10 +348,10 @@ class Searcher:
 
         scopes = [SHARED_SCOPE] if scope == SHARED_SCOPE else [scope, SHARED_SCOPE]
         scope_query = "scope : (" + " OR ".join(f'"{s}"' for s in scopes) + ")"
-        queries = [f"{scope_query} AND ({' OR '.join(f'{chr(34)}{t}{chr(34)}' for t in terms)})"]
+        queries = [f"{scope_query} AND ({' OR '.join(map(_quoted, terms))})"]
         if speaker_terms:
             # Paragraphs where the person speaks but is only "he" or "the minister": found by who speaks.
-            queries.append(f"{scope_query} AND speaker : ({' OR '.join(f'{chr(34)}{t}{chr(34)}' for t in speaker_terms)})")
+            queries.append(f"{scope_query} AND speaker : ({' OR '.join(map(_quoted, speaker_terms))})")
         conn = self.corpus.conn
         ranked: dict[int, float] = {}
         for match in queries:
@@ -505,6 +501,11 @@ class Searcher:
 
 
 _LONG_STOP_WORDS = sorted(w for w in STOP_WORDS if len(w) >= 4)
+
+
+def _quoted(term: str) -> str:
+    """A word as an FTS5 string: user text is never query syntax ("at&t" becomes the phrase "at t")."""
+    return '"' + term.replace('"', '""') + '"'
 
 
 def respelled(question: str, corrections: dict[str, str]) -> str:

@@ -23,21 +23,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from common import norm  # noqa: E402
 from corpus import Corpus, Document  # noqa: E402
-from corpus import search  # noqa: E402
-from corpus.search import parse_speaker, respelled  # noqa: E402
+from corpus import rerank as search  # noqa: E402  (the weights live in corpus.rerank)
 
 
 def candidates_with_features(corpus: Corpus, question: str):
-    s = corpus.searcher
-    vocab = s._vocabulary()
-    terms, corrections = s._terms(question, vocab)
-    if not terms:
-        return [], False
-    speaker_terms, topic_terms = s._split_speaker(parse_speaker(respelled(question, corrections)), terms, corrections)
-    cands = s._candidates(terms, "shared", None, speaker_terms)
-    if cands:
-        s._rerank(cands, question, terms, speaker_terms, topic_terms, vocab)
-    return cands, bool(speaker_terms)
+    reading = corpus.read(question)
+    return reading.candidates, bool(reading.speaker_terms)
 
 
 def dump_news(db: Path, questions: Path):

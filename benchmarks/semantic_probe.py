@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from corpus import Corpus, Document  # noqa: E402
-from corpus import search  # noqa: E402
+from corpus import rerank as search  # noqa: E402
 from corpus.text import sentences  # noqa: E402
 from fit_weights import candidates_with_features, fit, fit_pairwise, top1  # noqa: E402
 from squad import DEFAULT, load  # noqa: E402

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from common import norm  # noqa: E402
 from corpus import Corpus  # noqa: E402
-from corpus.search import _speaker_match, parse_speaker  # noqa: E402
+from corpus.question import parse_speaker  # noqa: E402
+from corpus.rerank import speaker_match as _speaker_match  # noqa: E402
 
 
 def main() -> int:
@@ -34,22 +35,19 @@ def main() -> int:
         print(f"error: {args.db} not found (build it with benchmarks/news.py --db {args.db})", file=sys.stderr)
         return 1
     corpus = Corpus.open(args.db)
-    searcher = corpus.searcher
-    vocab = searcher._vocabulary()
     found = total = 0
     for line in args.questions.read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         parsed = parse_speaker(q["question"])
         if not q["answers"] or not parsed:
             continue
-        terms, corrections = searcher._terms(q["question"], vocab)
-        speaker_terms, _ = searcher._split_speaker(parsed, terms, corrections)
+        speaker_terms = corpus.read(q["question"]).speaker_terms
         if not speaker_terms:
             continue
         for answer in q["answers"]:
             sentence = norm(answer["sentence"])
-            rows = corpus.conn.execute("SELECT text, speakers FROM paragraphs WHERE instr(text, ?) > 0",
-                                       (sentence[:40],)).fetchall()
+            rows = corpus.shared.query("SELECT text, speakers FROM paragraphs WHERE instr(text, ?) > 0",
+                                       (sentence[:40],))
             for text, speakers in rows:
                 if sentence not in norm(text):
                     continue

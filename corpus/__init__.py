@@ -3,7 +3,8 @@
 from .errors import CorpusError, FetchError, IngestError, QuestionError
 from .ingest import Document
 from .search import Answer, Passage
-from .store import SHARED_SCOPE, AddResult, ArticleInfo, Corpus, open_corpus
+from .scopes import Corpus, open_corpus
+from .store import SHARED_SCOPE, AddResult, ArticleInfo
 
 __all__ = ["Corpus", "open_corpus", "Document", "AddResult", "ArticleInfo", "Answer", "Passage",
            "SHARED_SCOPE", "CorpusError", "IngestError", "FetchError", "QuestionError"]

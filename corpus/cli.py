@@ -13,7 +13,7 @@ import sys
 from . import limits
 from .errors import CorpusError, IngestError
 from .ingest import document_from_path, document_from_url, expand_paths, is_url
-from .store import Corpus
+from .scopes import Corpus
 
 PROG = "articlebot"
 

@@ -1,13 +1,13 @@
-"""The SQLite store: articles, paragraphs, an FTS5 index kept in sync by triggers, scopes, migrations.
+"""One SQLite file holding one scope's articles: paragraphs, an FTS5 index kept in sync by triggers, the
+scope's word frequencies. `corpus.scopes` puts the shared file and one file per guild together.
 
-One file, WAL mode. A `Corpus` may be shared across threads: each thread gets its own connection
+WAL mode. A `Store` may be shared across threads: each operation borrows a connection from a small pool
 and writes are serialised, so readers never wait on a writer and never see "database is locked".
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import sqlite3
@@ -19,25 +19,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-import sqlite_utils
-
 from .errors import CorpusError
 from .ingest import Document
+from .schema import MIGRATIONS, SCHEMA_VERSION, speaker_names, speakers_json
 from .speakers import attribute
 from .text import sentence_stems, terms
 
 SHARED_SCOPE = "shared"
 DEFAULT_DB = "articlebot.db"
-SCHEMA_VERSION = 2
+# A guild's own articles are numbered from here, the shared ones from 1, so that an id names one article
+# in everything a guild sees, and a guild's ids say nothing about how many articles other guilds hold.
+GUILD_ID_BASE = 1_000_000
+SPARE_CONNECTIONS = 4  # idle connections a store keeps open for the next operation
 
 
 def scope_of(guild_id: int | str | None) -> str:
     if guild_id is None or guild_id == SHARED_SCOPE:
         return SHARED_SCOPE
     text = str(guild_id).strip()
-    if not text.isdigit():
-        raise CorpusError(f"invalid guild id {guild_id!r}: it must be a number")
-    return text
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise CorpusError(f"invalid guild id {guild_id!r}: it must be a Discord server id (a positive number)")
+    return str(int(text))
 
 
 def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
@@ -73,96 +75,8 @@ class ArticleInfo:
         return asdict(self)
 
 
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
-    """Like executescript, but inside the caller's transaction (executescript commits first)."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-
-
-# Each migration takes the schema from version N-1 to N, inside one transaction.
-def _migrate_1(conn: sqlite3.Connection) -> None:
-    _run_script(conn, 
-        """
-        CREATE TABLE articles (
-            id INTEGER PRIMARY KEY, scope TEXT NOT NULL, title TEXT NOT NULL, url TEXT, author TEXT,
-            published TEXT, added_by TEXT, added_at TEXT NOT NULL, content_hash TEXT NOT NULL,
-            paragraph_count INTEGER NOT NULL);
-        CREATE INDEX articles_scope_hash ON articles(scope, content_hash);
-        CREATE TABLE paragraphs (
-            id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id),
-            position INTEGER NOT NULL, text TEXT NOT NULL);
-        CREATE UNIQUE INDEX paragraphs_article_position ON paragraphs(article_id, position);
-        CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
-            text, title, scope, content='paragraph_docs', content_rowid='id',
-            tokenize='porter unicode61 remove_diacritics 2');
-        CREATE VIEW paragraph_docs AS
-            SELECT p.id AS id, p.text AS text, a.title AS title, a.scope AS scope
-            FROM paragraphs p JOIN articles a ON a.id = p.article_id;
-        CREATE TRIGGER paragraphs_ai AFTER INSERT ON paragraphs BEGIN
-            INSERT INTO paragraphs_fts(rowid, text, title, scope)
-            SELECT new.id, new.text, title, scope FROM articles WHERE id = new.article_id;
-        END;
-        CREATE TRIGGER paragraphs_ad AFTER DELETE ON paragraphs BEGIN
-            INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text, title, scope)
-            SELECT 'delete', old.id, old.text, title, scope FROM articles WHERE id = old.article_id;
-        END;
-        """
-    )
-
-
-def _migrate_2(conn: sqlite3.Connection) -> None:
-    """Who speaks in each paragraph, indexed so "what did X say" finds paragraphs that say only "he"."""
-    _run_script(conn, 
-        """
-        DROP TRIGGER paragraphs_ai;
-        DROP TRIGGER paragraphs_ad;
-        DROP TABLE paragraphs_fts;
-        DROP VIEW paragraph_docs;
-        ALTER TABLE paragraphs ADD COLUMN speakers TEXT NOT NULL DEFAULT '[]';
-        ALTER TABLE paragraphs ADD COLUMN speaker_names TEXT NOT NULL DEFAULT '';
-        ALTER TABLE paragraphs ADD COLUMN stems TEXT NOT NULL DEFAULT '';
-        CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
-            text, title, speaker, scope, content='paragraph_docs', content_rowid='id',
-            tokenize='porter unicode61 remove_diacritics 2');
-        CREATE VIEW paragraph_docs AS
-            SELECT p.id AS id, p.text AS text, a.title AS title, p.speaker_names AS speaker, a.scope AS scope
-            FROM paragraphs p JOIN articles a ON a.id = p.article_id;
-        CREATE TRIGGER paragraphs_ai AFTER INSERT ON paragraphs BEGIN
-            INSERT INTO paragraphs_fts(rowid, text, title, speaker, scope)
-            SELECT new.id, new.text, title, new.speaker_names, scope FROM articles WHERE id = new.article_id;
-        END;
-        CREATE TRIGGER paragraphs_ad AFTER DELETE ON paragraphs BEGIN
-            INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text, title, speaker, scope)
-            SELECT 'delete', old.id, old.text, title, old.speaker_names, scope FROM articles WHERE id = old.article_id;
-        END;
-        """
-    )
-    rows = conn.execute("SELECT article_id, id, text FROM paragraphs ORDER BY article_id, position").fetchall()
-    by_article: dict[int, list[tuple[int, str]]] = {}
-    for article_id, pid, text in rows:
-        by_article.setdefault(article_id, []).append((pid, text))
-    for items in by_article.values():
-        for (pid, text), speakers in zip(items, attribute([t for _, t in items])):
-            conn.execute("UPDATE paragraphs SET speakers = ?, speaker_names = ?, stems = ? WHERE id = ?",
-                         (_speakers_json(speakers), _speaker_names(speakers), sentence_stems(text), pid))
-    conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
-
-
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2}
-
-
-def _speakers_json(speakers) -> str:
-    return json.dumps([{"name": s.name, "role": s.role} for s in speakers], ensure_ascii=False)
-
-
-def _speaker_names(speakers) -> str:
-    """What the FTS speaker column holds: names and role words ("Vladimir Kolokoltsev russian minister")."""
-    return " ".join(f"{s.name} {s.role}".strip() for s in speakers)
+ARTICLE_COLUMNS = ("id, scope, title, url, author, published, added_by, added_at, "
+                   "paragraph_count AS paragraphs")
 
 
 def content_hash(doc: Document) -> str:
@@ -175,48 +89,40 @@ def paragraph_words(text: str) -> set[str]:
     return set(terms(text))
 
 
-class Corpus:
-    """The article engine: store articles, answer questions. See `corpus.search` for ranking."""
+@dataclass
+class PreparedArticle:
+    """What storing an article needs, computed outside any lock (analysis is the slow part)."""
+    doc: Document
+    digest: str
+    speakers: list
+    stems: list[str]
+    df: Counter
 
-    def __init__(self, path: Path, *, created: bool) -> None:
-        self.path = path
-        self.created = created
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
-        from .search import Searcher  # search imports store types
-
-        self.searcher = Searcher(self)
-
-    # -- opening -----------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, load_samples: bool | None = None) -> "Corpus":
-        db_path = resolve_db_path(path)
-        if db_path.exists() and db_path.is_dir():
-            raise CorpusError(f"{db_path} is a directory, not a database file")
-        if not db_path.parent.exists():
-            raise CorpusError(f"cannot create the database: folder {db_path.parent} does not exist")
-        created = not db_path.exists() or db_path.stat().st_size == 0
-        corpus = cls(db_path, created=created)
-        try:
-            corpus._migrate()
-        except sqlite3.OperationalError as exc:
-            corpus.close()
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise CorpusError(f"{db_path} is busy: another process holds a long write; try again") from exc
-            raise CorpusError(f"cannot open {db_path}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            corpus.close()
-            raise CorpusError(f"{db_path} is not an articlebot database ({exc})") from exc
-        if load_samples is None:
-            load_samples = os.environ.get("ARTICLEBOT_SAMPLES", "1").strip().lower() not in {"0", "false", "no", "off"}
-        if created and load_samples:
-            from .samples import load_samples as _load
+    def of(cls, doc: Document) -> "PreparedArticle":
+        return cls(doc, content_hash(doc), attribute(doc.paragraphs),
+                   [sentence_stems(p) for p in doc.paragraphs],
+                   Counter(w for p in doc.paragraphs for w in paragraph_words(p)))
 
-            _load(corpus)
-        return corpus
 
+class Store:
+    """One scope's database file."""
+
+    def __init__(self, path: Path, scope: str) -> None:
+        self.path = path
+        self.scope = scope
+        self.first_id = 1 if scope == SHARED_SCOPE else GUILD_ID_BASE + 1
+        self._write_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._pool_lock = threading.Lock()
+        self._closed = False
+        self.vocabulary_cache = None  # corpus.vocabulary keeps this scope's words here
+
+    def owns(self, article_id: int) -> bool:
+        """Whether an id is in this file's range (guild articles are numbered from GUILD_ID_BASE + 1)."""
+        return article_id >= GUILD_ID_BASE if self.scope != SHARED_SCOPE else 0 < article_id < GUILD_ID_BASE
+
+    # -- connections ---------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA busy_timeout = 30000")
@@ -225,43 +131,35 @@ class Corpus:
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one operation; returned to the pool after, closed if the store was closed."""
+        with self._pool_lock:
+            conn = self._idle.pop() if self._idle else None
         if conn is None:
-            conn = self._local.conn = self._connect()
-            with self._connections_lock:
-                self._connections.append(conn)
-        return conn
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite_utils.Database(self.conn)
-        return db
+            conn = self._connect()
+        try:
+            yield conn
+        finally:
+            with self._pool_lock:
+                keep = not self._closed and len(self._idle) < SPARE_CONNECTIONS
+                if keep:
+                    self._idle.append(conn)
+            if not keep:
+                conn.close()
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
-            self._connections.clear()
-        self._local = threading.local()
-
-    def __enter__(self) -> "Corpus":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        """Close idle connections now; those in use close when their operation ends."""
+        with self._pool_lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One writer at a time, one transaction: all of it lands or none of it does."""
-        with self._write_lock:
-            conn = self.conn
+        with self._write_lock, self.connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -271,155 +169,147 @@ class Corpus:
             else:
                 conn.execute("COMMIT")
 
-    def schema_version(self) -> int:
-        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+    def query(self, sql: str, params=()) -> list[tuple]:
+        with self.connection() as conn:
+            return conn.execute(sql, params).fetchall()
 
-    def _migrate(self) -> None:
+    # -- schema -------------------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        return self.query("PRAGMA user_version")[0][0]
+
+    def migrate(self, before_version_3=None) -> None:
+        """Bring the file to SCHEMA_VERSION. `before_version_3(store)` runs first on an older file (it moves
+        the guild rows of a one-file database out)."""
         # Read-only check first: opening a current database must not queue behind a running write.
         if self.schema_version() == SCHEMA_VERSION:
+            self._check_scope()
             return
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise CorpusError(f"{self.path} has schema version {version}, newer than this articlebot "
+                              f"({SCHEMA_VERSION}): upgrade articlebot")
+        if version == 0 and self.query("SELECT count(*) FROM sqlite_master")[0][0]:
+            raise CorpusError(f"{self.path} is an SQLite database but not an articlebot one")
         with self._write() as conn:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise CorpusError(f"{self.path} has schema version {version}, newer than this articlebot "
-                                  f"({SCHEMA_VERSION}): upgrade articlebot")
-            if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise CorpusError(f"{self.path} is an SQLite database but not an articlebot one")
-            for target in range(version + 1, SCHEMA_VERSION + 1):
+            for target in range(version + 1, min(SCHEMA_VERSION, 2) + 1):
                 MIGRATIONS[target](conn)
                 conn.execute(f"PRAGMA user_version = {target}")
-            if version < SCHEMA_VERSION:
+            if version < 2:
                 conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
-
-    def generation(self) -> int:
-        """Bumped by every write; caches of the vocabulary key on it."""
-        return int(self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
-
-    # -- writing -----------------------------------------------------------------------------------
-    def add(self, doc: Document, *, guild_id: int | str | None = None, added_by: str | None = None) -> AddResult:
-        scope = scope_of(guild_id)
-        digest = content_hash(doc)
-        speakers = attribute(doc.paragraphs)  # outside the write lock: analysis is the slow part
-        paragraph_stems = [sentence_stems(p) for p in doc.paragraphs]
-        df = Counter(w for p in doc.paragraphs for w in paragraph_words(p))
+        if before_version_3 is not None:
+            before_version_3(self)
         with self._write() as conn:
-            dup = conn.execute(
-                "SELECT id, title, paragraph_count FROM articles WHERE content_hash = ? AND scope IN (?, ?) "
-                "ORDER BY id LIMIT 1", (digest, scope, SHARED_SCOPE)).fetchone()
+            for target in range(max(version, 2) + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[target](conn)
+                conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('scope', ?)", (self.scope,))
+        self._check_scope()
+
+    def _check_scope(self) -> None:
+        row = self.query("SELECT value FROM meta WHERE key = 'scope'")
+        if row and row[0][0] != self.scope:
+            raise CorpusError(f"{self.path} holds the articles of scope {row[0][0]}, not {self.scope}: "
+                              f"was a file moved or renamed?")
+
+    def generation(self, conn: sqlite3.Connection | None = None) -> int:
+        """Bumped by every write; caches of the vocabulary key on it."""
+        sql = "SELECT value FROM meta WHERE key = 'generation'"
+        row = conn.execute(sql).fetchone() if conn is not None else self.query(sql)[0]
+        return int(row[0])
+
+    # -- writing ------------------------------------------------------------------------------------
+    def find_duplicate(self, digest: str) -> AddResult | None:
+        rows = self.query("SELECT id, title, paragraph_count FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
+                          (digest,))
+        return AddResult("duplicate", *rows[0]) if rows else None
+
+    def add(self, article: PreparedArticle, *, added_by: str | None = None) -> AddResult:
+        doc = article.doc
+        with self._write() as conn:
+            dup = conn.execute("SELECT id, title, paragraph_count FROM articles WHERE content_hash = ? "
+                               "ORDER BY id LIMIT 1", (article.digest,)).fetchone()
             if dup:
-                return AddResult("duplicate", dup[0], dup[1], dup[2])
-            cur = conn.execute(
-                "INSERT INTO articles (scope, title, url, author, published, added_by, added_at, content_hash,"
-                " paragraph_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (scope, doc.title, doc.url, doc.author, doc.published, added_by,
-                 datetime.now(timezone.utc).isoformat(timespec="seconds"), digest, len(doc.paragraphs)))
-            article_id = cur.lastrowid
+                return AddResult("duplicate", *dup)
+            next_id = self.next_id(conn)
+            conn.execute(
+                "INSERT INTO articles (id, scope, title, url, author, published, added_by, added_at, content_hash,"
+                " paragraph_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (next_id, self.scope, doc.title, doc.url, doc.author, doc.published, added_by,
+                 datetime.now(timezone.utc).isoformat(timespec="seconds"), article.digest, len(doc.paragraphs)))
             conn.executemany(
                 "INSERT INTO paragraphs (article_id, position, text, speakers, speaker_names, stems)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [(article_id, i, text, _speakers_json(s), _speaker_names(s), stems)
-                 for i, (text, s, stems) in enumerate(zip(doc.paragraphs, speakers, paragraph_stems), start=1)])
+                [(next_id, i, text, speakers_json(s), speaker_names(s), stems)
+                 for i, (text, s, stems) in enumerate(zip(doc.paragraphs, article.speakers, article.stems), start=1)])
             conn.executemany(
                 "INSERT INTO words (word, df) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
-                df.items())
+                article.df.items())
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-        return AddResult("added", article_id, doc.title, len(doc.paragraphs))
+        return AddResult("added", next_id, doc.title, len(doc.paragraphs))
 
-    def remove(self, article_id: int, *, guild_id: int | str | None = None) -> bool:
-        """Remove an article of this scope with its paragraphs and index rows. False if none such."""
-        scope = scope_of(guild_id)
+    def next_id(self, conn: sqlite3.Connection) -> int:
+        next_id = max(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0], self.first_id)
+        if not self.owns(next_id):
+            raise CorpusError(f"{self.path} holds {GUILD_ID_BASE - 1:,} shared articles, the most it can: "
+                              f"remove some, or add articles to a guild instead")
+        return next_id
+
+    def remove(self, article_id: int) -> bool:
+        """Remove an article with its paragraphs and index rows. False if there is none such."""
         with self._write() as conn:
-            row = conn.execute("SELECT id FROM articles WHERE id = ? AND scope = ?", (article_id, scope)).fetchone()
-            if not row:
+            if not conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
                 return False
-            self._delete_articles(conn, [article_id])
+            delete_articles(conn, [article_id])
         return True
 
-    def purge_guild(self, guild_id: int | str) -> int:
-        """Remove every article a guild added (the bot left it). Shared articles stay."""
-        scope = scope_of(guild_id)
-        if scope == SHARED_SCOPE:
-            raise CorpusError("purge_guild needs a guild id")
-        with self._write() as conn:
-            ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE scope = ?", (scope,))]
-            self._delete_articles(conn, ids)
-        return len(ids)
+    # -- reading ------------------------------------------------------------------------------------
+    def articles(self, *, limit: int = -1, offset: int = 0) -> list[ArticleInfo]:
+        with self.connection() as conn:
+            conn.row_factory = sqlite3.Row
+            try:
+                rows = conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY id DESC LIMIT ? OFFSET ?",
+                                    (limit, offset)).fetchall()
+            finally:
+                conn.row_factory = None
+        return [ArticleInfo(**dict(r)) for r in rows]
 
-    def _delete_articles(self, conn: sqlite3.Connection, ids: list[int]) -> None:
-        for article_id in ids:
-            texts = [r[0] for r in conn.execute("SELECT text FROM paragraphs WHERE article_id = ?", (article_id,))]
-            df = Counter(w for t in texts for w in paragraph_words(t))
-            conn.executemany("UPDATE words SET df = df - ? WHERE word = ?", [(n, w) for w, n in df.items()])
-            conn.execute("DELETE FROM paragraphs WHERE article_id = ?", (article_id,))
-            conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-        if ids:
-            conn.execute("DELETE FROM words WHERE df <= 0")
-            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+    def article(self, article_id: int) -> ArticleInfo | None:
+        with self.connection() as conn:
+            conn.row_factory = sqlite3.Row
+            try:
+                row = conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+            finally:
+                conn.row_factory = None
+        return ArticleInfo(**dict(row)) if row else None
 
-    # -- reading -----------------------------------------------------------------------------------
-    def _visible(self, guild_id) -> tuple[str, tuple]:
-        scope = scope_of(guild_id)
-        if scope == SHARED_SCOPE:
-            return "scope = ?", (SHARED_SCOPE,)
-        return "scope IN (?, ?)", (scope, SHARED_SCOPE)
+    def paragraphs(self, article_id: int) -> list[str]:
+        return [r[0] for r in self.query("SELECT text FROM paragraphs WHERE article_id = ? ORDER BY position",
+                                         (article_id,))]
 
-    def articles(self, guild_id=None, *, limit: int | None = None, offset: int = 0) -> list[ArticleInfo]:
-        where, params = self._visible(guild_id)
-        rows = self.db.query(
-            f"SELECT id, scope, title, url, author, published, added_by, added_at, paragraph_count AS paragraphs "
-            f"FROM articles WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
-            params + (-1 if limit is None else limit, offset))
-        return [ArticleInfo(**r) for r in rows]
+    def counts(self) -> tuple[int, int, int]:
+        """Articles, paragraphs and words in this file."""
+        with self.connection() as conn:
+            articles, paragraphs = conn.execute(
+                "SELECT count(*), coalesce(sum(paragraph_count), 0) FROM articles").fetchone()
+            words_total = conn.execute(
+                "SELECT coalesce(sum(length(text) - length(replace(text, ' ', '')) + 1), 0) FROM paragraphs"
+            ).fetchone()[0]
+        return articles, paragraphs, words_total
 
-    def article(self, article_id: int, *, guild_id=None) -> ArticleInfo | None:
-        where, params = self._visible(guild_id)
-        rows = list(self.db.query(
-            f"SELECT id, scope, title, url, author, published, added_by, added_at, paragraph_count AS paragraphs "
-            f"FROM articles WHERE id = ? AND {where}", (article_id,) + params))
-        return ArticleInfo(**rows[0]) if rows else None
-
-    def paragraphs(self, article_id: int, *, guild_id=None) -> list[str]:
-        if self.article(article_id, guild_id=guild_id) is None:
-            return []
-        return [r[0] for r in self.conn.execute(
-            "SELECT text FROM paragraphs WHERE article_id = ? ORDER BY position", (article_id,))]
-
-    def count_articles(self, guild_id=None) -> int:
-        where, params = self._visible(guild_id)
-        return self.conn.execute(f"SELECT count(*) FROM articles WHERE {where}", params).fetchone()[0]
-
-    def stats(self, guild_id=None) -> dict:
-        where, params = self._visible(guild_id)
-        articles, paragraphs = self.conn.execute(
-            f"SELECT count(*), coalesce(sum(paragraph_count), 0) FROM articles WHERE {where}", params).fetchone()
-        words_total = self.conn.execute(
-            f"SELECT coalesce(sum(length(text) - length(replace(text, ' ', '')) + 1), 0) FROM paragraphs "
-            f"WHERE article_id IN (SELECT id FROM articles WHERE {where})", params).fetchone()[0]
-        size = sum(Path(f"{self.path}{suffix}").stat().st_size
+    def size_bytes(self) -> int:
+        return sum(Path(f"{self.path}{suffix}").stat().st_size
                    for suffix in ("", "-wal") if Path(f"{self.path}{suffix}").exists())
-        return {"articles": articles, "paragraphs": paragraphs, "words": words_total, "db_bytes": size,
-                "schema_version": self.schema_version(), "path": str(self.path)}
-
-    def suggest_titles(self, text: str, *, guild_id=None, limit: int = 3) -> list[ArticleInfo]:
-        """Titles close to `text` (autocomplete, "did you mean"): rapidfuzz over the visible titles."""
-        from rapidfuzz import fuzz, process, utils
-
-        articles = self.articles(guild_id, limit=5000)
-        if not text.strip():
-            return articles[:limit]
-        choices = {a.id: a.title for a in articles}
-        hits = process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process,
-                               limit=limit, score_cutoff=50)
-        by_id = {a.id: a for a in articles}
-        return [by_id[key] for _, _, key in hits]
-
-    def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1):
-        return self.searcher.context(article_id, paragraph, guild_id=guild_id, radius=radius)
-
-    def ask(self, question: str, *, guild_id=None, limit: int = 5, offset: int = 0, article_id: int | None = None):
-        return self.searcher.ask(question, guild_id=guild_id, limit=limit, offset=offset, article_id=article_id)
 
 
-def open_corpus(path=None, **kwargs) -> Corpus:
-    return Corpus.open(path, **kwargs)
+def delete_articles(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """Delete articles, their paragraphs (the FTS rows follow by trigger) and their share of word counts."""
+    for article_id in ids:
+        texts = [r[0] for r in conn.execute("SELECT text FROM paragraphs WHERE article_id = ?", (article_id,))]
+        df = Counter(w for t in texts for w in paragraph_words(t))
+        conn.executemany("UPDATE words SET df = df - ? WHERE word = ?", [(n, w) for w, n in df.items()])
+        conn.execute("DELETE FROM paragraphs WHERE article_id = ?", (article_id,))
+        conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    if ids:
+        conn.execute("DELETE FROM words WHERE df <= 0")
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")

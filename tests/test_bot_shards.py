@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -10,11 +11,16 @@ from bot import shards
 
 
 def titles(db) -> dict[str, str]:
-    conn = sqlite3.connect(db)
-    try:
-        return dict(conn.execute("SELECT title, scope FROM articles"))
-    finally:
-        conn.close()
+    """title -> scope of every article in a database and its guild files."""
+    db = Path(db)
+    found = {}
+    for path in [db, *sorted(db.with_name(db.stem + ".guilds").glob("*.db"))]:
+        conn = sqlite3.connect(path)
+        try:
+            found.update(conn.execute("SELECT title, scope FROM articles"))
+        finally:
+            conn.close()
+    return found
 
 
 @pytest.fixture(autouse=True)

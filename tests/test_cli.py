@@ -67,12 +67,12 @@ def test_ingest_directory_html_guild_and_title(tmp_path):
     (folder / "mutu.txt").write_bytes((FIXTURES / "bbc-sport-199-cp1252.txt").read_bytes())
     out = run("ingest", str(folder), "--guild", "42", db=db)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert 'added #2 "Chelsea sack Mutu"' in out.stdout and '"Harbour bridge reopens after repairs"' in out.stdout
+    assert 'added #1000001 "Chelsea sack Mutu"' in out.stdout and '"Harbour bridge reopens after repairs"' in out.stdout
     assert json.loads(run("ask", "harbour bridge tolls", "--json", db=db).stdout)["answered"] is False
     in_guild = json.loads(run("ask", "harbour bridge tolls", "--json", "--guild", "42", db=db).stdout)
     assert in_guild["results"][0]["url"] == "https://news.example.org/2024/05/harbour-bridge-reopens"
     titled = run("ingest", str(SEED_RAW), "--title", "Police chiefs", "--guild", "7", db=db)
-    assert titled.stdout.startswith('added #4 "Police chiefs"')
+    assert titled.stdout.startswith('added #1000001 "Police chiefs"')
 
 
 def test_batch_is_jsonl_in_order(tmp_path):

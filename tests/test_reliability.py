@@ -81,18 +81,33 @@ def corpus(db):
     c.close()
 
 
+def database_files(path) -> list[Path]:
+    """The shared file and every guild file beside it."""
+    path = Path(path)
+    return [path, *sorted(path.with_name(path.stem + ".guilds").glob("*.db"))]
+
+
 def fts_rowids(path, word: str) -> list[int]:
-    """Row ids the full-text index itself holds for a word (index rows, not content rows)."""
-    con = sqlite3.connect(path)
-    try:
-        return [r[0] for r in con.execute(
-            "SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ?", (f'"{word}"',))]
-    finally:
-        con.close()
+    """Row ids the full-text indexes themselves hold for a word (index rows, not content rows), in the
+    shared file and every guild file."""
+    found = []
+    for file in database_files(path):
+        con = sqlite3.connect(file)
+        try:
+            found += [r[0] for r in con.execute(
+                "SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ?", (f'"{word}"',))]
+        finally:
+            con.close()
+    return found
 
 
 def check_database(path) -> None:
-    """The file is sound: SQLite and FTS integrity, no orphans, counts agree."""
+    """Every file is sound: SQLite and FTS integrity, no orphans, counts agree."""
+    for file in database_files(path):
+        _check_file(file)
+
+
+def _check_file(path) -> None:
     con = sqlite3.connect(path)
     try:
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -129,7 +144,7 @@ HOLDING_CHILD = GENERATOR + textwrap.dedent('''
     from corpus import Corpus, ingest
 
     path, committed, big = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    original_write = store.Corpus._write
+    original_write = store.Store._write
     armed = False
 
     @contextmanager
@@ -143,7 +158,7 @@ HOLDING_CHILD = GENERATOR + textwrap.dedent('''
                 print("holding", flush=True)
                 sys.stdin.readline()
 
-    store.Corpus._write = holding_write
+    store.Store._write = holding_write
     c = Corpus.open(path)
     for n in range(committed):
         result = c.add(ingest.document_from_text(article_text(n)))
@@ -405,13 +420,15 @@ def test_a_guild_removes_only_its_own_articles(corpus, db):
     shared = corpus.add(doc_for(1)).article_id
     mine = corpus.add(doc_for(2), guild_id=11).article_id
     theirs = corpus.add(doc_for(3), guild_id=22).article_id
+    other = corpus.add(doc_for(4), guild_id=22).article_id
+    # Each guild numbers its own articles: an id means this guild's article, never another's.
+    assert mine == theirs
     assert corpus.remove(shared, guild_id=11) is False
-    assert corpus.remove(theirs, guild_id=11) is False
-    assert corpus.remove(mine, guild_id=22) is False
-    assert corpus.article(shared) is not None and corpus.article(theirs, guild_id=22) is not None
+    assert corpus.remove(other, guild_id=11) is False
     assert corpus.remove(mine, guild_id=11) is True
     assert corpus.article(mine, guild_id=11) is None
-    assert fts_rowids(db, marker(2)) == []
+    assert corpus.article(shared) is not None and corpus.article(theirs, guild_id=22).title == doc_for(3).title
+    assert fts_rowids(db, marker(2)) == [] and fts_rowids(db, marker(3)) != []
     check_database(db)
 
 

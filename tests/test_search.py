@@ -3,7 +3,7 @@
 import pytest
 
 from corpus import Document, QuestionError
-from corpus.search import parse_speaker, respelled
+from corpus.question import parse_speaker, respelled
 
 from conftest import FIXTURES, INTERPOL_OPENINGS
 
@@ -129,7 +129,7 @@ def test_bbc_speaker_with_role_and_pronoun(empty_corpus):
 
 
 def test_he_said_after_a_paragraph_naming_the_person_counts_as_their_speech(empty_corpus):
-    from corpus.search import parse_speaker as parse
+    from corpus.question import parse_speaker as parse
 
     empty_corpus.add(Document("Stam sale", [
         "Manchester United sold defender Jaap Stam to Lazio in 2001.",
@@ -138,12 +138,7 @@ def test_he_said_after_a_paragraph_naming_the_person_counts_as_their_speech(empt
         "\"I had even just ordered a new kitchen, but they wanted to sell me,\" he said.",
     ]))
     question = "what did jaap stam say about his new kitchen"
-    s = empty_corpus.searcher
-    vocab = s._vocabulary()
-    terms, corrections = s._terms(question, vocab)
-    speaker_terms, topic_terms = s._split_speaker(parse(question), terms, corrections)
-    cands = s._candidates(terms, "shared", None, speaker_terms)
-    s._rerank(cands, question, terms, speaker_terms, topic_terms, vocab)
+    cands = empty_corpus.read(question).candidates
     third = next(c for c in cands if c.position == 3)
     assert third.features["speaker"] == 1.0
     assert empty_corpus.ask(question).results[0].paragraph == 3
@@ -152,13 +147,13 @@ def test_he_said_after_a_paragraph_naming_the_person_counts_as_their_speech(empt
 def test_the_paragraph_after_a_matching_lead_is_a_candidate(empty_corpus, monkeypatch):
     # The lead says "South Korea"; the next paragraph, long and without the country's name, says "interest
     # rates at an all-time low". bm25 alone ranks it below shorter paragraphs about rates elsewhere.
-    from corpus import search
+    from corpus import candidates
     from corpus.ingest import document_from_path
 
     for name in ("bbc-business-072.txt", "bbc-business-002.txt", "bbc-business-031.txt", "bbc-business-055.txt",
                  "bbc-business-057.txt"):
         empty_corpus.add(document_from_path(FIXTURES / name))
-    monkeypatch.setattr(search, "CANDIDATES", 2)  # what a 100,000-article corpus does to a 2,000-paragraph one
+    monkeypatch.setattr(candidates, "CANDIDATES", 2)  # what a 100,000-article corpus does to a 2,000-paragraph one
     answer = empty_corpus.ask("south korea interest rates all-time low")
     assert any("all-time low of 3.25%" in p.text for p in answer.results[:3])
 

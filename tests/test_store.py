@@ -15,7 +15,7 @@ def doc(title="A title", *paragraphs):
 def test_new_database_has_the_sample_and_wal(corpus, db_path):
     assert [a.title for a in corpus.articles()] == [
         "Chinese and Russian police chiefs meet as Beijing casts wider law enforcement net"]
-    assert corpus.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert corpus.shared.query("PRAGMA journal_mode")[0][0] == "wal"
     assert corpus.schema_version() == SCHEMA_VERSION
 
 
@@ -69,13 +69,11 @@ def test_failed_write_leaves_nothing(empty_corpus, monkeypatch):
     def boom(speakers):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store, "_speaker_names", boom)
+    monkeypatch.setattr(store, "speaker_names", boom)
     with pytest.raises(RuntimeError):
         empty_corpus.add(doc("Doomed", "First paragraph.", "Second paragraph."))
-    conn = empty_corpus.conn
-    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
-    assert conn.execute("SELECT count(*) FROM paragraphs").fetchone()[0] == 0
-    assert conn.execute("SELECT count(*) FROM words").fetchone()[0] == 0
+    for table in ("articles", "paragraphs", "words"):
+        assert empty_corpus.shared.query(f"SELECT count(*) FROM {table}")[0][0] == 0
 
 
 def test_remove_drops_paragraphs_and_index_rows(empty_corpus):
@@ -86,10 +84,13 @@ def test_remove_drops_paragraphs_and_index_rows(empty_corpus):
     assert not empty_corpus.remove(kept.article_id, guild_id=5)  # a guild can't remove shared articles
     assert empty_corpus.remove(gone.article_id, guild_id=5)
     assert [p.text for p in empty_corpus.ask("penguins ice", guild_id=5).results] == ["Penguins waddled across the ice."]
-    conn = empty_corpus.conn
+    guild_file = empty_corpus.guild_path("5")
+    conn = sqlite3.connect(guild_file)
     assert conn.execute("SELECT count(*) FROM paragraphs WHERE article_id = ?", (gone.article_id,)).fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH 'shelf'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM words WHERE word = 'shelf'").fetchone()[0] == 0
     assert conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts, rank) VALUES ('integrity-check', 1)") is not None
+    conn.close()
 
 
 def test_purge_guild(empty_corpus):

@@ -57,17 +57,17 @@ async def test_admin_adds_file_and_modal_text_visible_only_in_that_guild(world: 
     added = await fake.slash(world.channel, world.admin, "article add", file=attachment)
     msg = await added.wait_message()
     assert msg["flags"] & EPHEMERAL
-    assert "Added article #2 **Harbour lighthouse restoration finished** (2 paragraphs)" in msg["content"]
+    assert "Added article #1000001 **Harbour lighthouse restoration finished** (2 paragraphs)" in msg["content"]
 
     opened = await fake.slash(world.channel, world.admin, "article add")
     assert (await opened.wait_ack())["type"] == 9
     submitted = await fake.submit_modal(opened, world.admin, title=PASTED_TITLE, text=PASTED_BODY)
     msg = await submitted.wait_message()
-    assert f"Added article #3 **{PASTED_TITLE}**" in msg["content"]
+    assert f"Added article #1000002 **{PASTED_TITLE}**" in msg["content"]
 
     # Adding the same file again is a duplicate.
     again = await fake.slash(world.channel, world.admin, "article add", file=fake.upload(world.channel, "copy.txt", NOTES.encode()))
-    assert "already article #2" in (await again.wait_message())["content"]
+    assert "already article #1000001" in (await again.wait_message())["content"]
 
     here = await fake.slash(world.channel, world.member, "ask", question="who restored the harbour lighthouse")
     assert "lighthouse" in text_of(await here.wait_message()).lower()
@@ -118,7 +118,7 @@ async def test_list_paginates_show_and_remove_with_confirmation(world: World, st
     other = await fake.click(page2, world.member, "Previous")
     assert (await other.wait_ack())["data"]["flags"] & EPHEMERAL
 
-    shown = await fake.slash(world.channel, world.admin, "article show", id=2)
+    shown = await fake.slash(world.channel, world.admin, "article show", id=1000001)
     info = (await shown.wait_message())["embeds"][0]
     assert info["title"] == "Report number 0 on the river festival"
     assert {"name": "Scope", "value": "this server", "inline": True} in info["fields"]
@@ -129,12 +129,12 @@ async def test_list_paginates_show_and_remove_with_confirmation(world: World, st
     shared = await fake.slash(world.channel, world.admin, "article remove", id=1)
     assert "shared" in (await shared.wait_message())["content"]
 
-    removing = await fake.slash(world.channel, world.admin, "article remove", id=2)
+    removing = await fake.slash(world.channel, world.admin, "article remove", id=1000001)
     confirm = await removing.wait_message()
-    assert "Remove article #2" in confirm["content"]
+    assert "Remove article #1000001" in confirm["content"]
     clicked = await fake.click(confirm, world.admin, "Remove")
-    await fake.wait_until(lambda: "Removed article #2" in fake.messages[confirm["id"]]["content"])
-    assert await bot.engine.article(2, guild_id=world.guild.id) is None
+    await fake.wait_until(lambda: "Removed article #1000001" in fake.messages[confirm["id"]]["content"])
+    assert await bot.engine.article(1000001, guild_id=world.guild.id) is None
     assert (await clicked.wait_ack())["type"] == 6
 
     stats = await fake.slash(world.channel, world.admin, "article stats")
@@ -154,7 +154,7 @@ async def test_add_url_refuses_private_addresses_unless_allowed(world: World, st
     monkeypatch.setenv("ARTICLEBOT_ALLOW_PRIVATE_URLS", "1")  # e.g. a bot on an intranet
     added = await fake.slash(world.channel, world.admin, "article add", url=url)
     msg = await added.wait_message(timeout=30)
-    assert "Added article #2 **Harbour bridge reopens after repairs**" in msg["content"], msg["content"]
+    assert "Added article #1000001 **Harbour bridge reopens after repairs**" in msg["content"], msg["content"]
     assert fake.page_requests == ["harbour-bridge"]
 
 

@@ -198,13 +198,13 @@ async def test_no_message_the_bot_sends_can_ping_anyone(world: World, start_bot)
     assert (await turned.wait_ack())["type"] == 7
     not_yours = await fake.click(fake.messages[page["id"]], world.member, "Previous")
     assert (await not_yours.wait_ack())["type"] == 4
-    await shown(await fake.slash(world.channel, world.admin, "article show", id=2))
+    await shown(await fake.slash(world.channel, world.admin, "article show", id=1000001))
     await shown(await fake.slash(world.channel, world.admin, "article stats"))
-    removing = await fake.slash(world.channel, world.admin, "article remove", id=2)
+    removing = await fake.slash(world.channel, world.admin, "article remove", id=1000001)
     confirm = await shown(removing)
     await fake.click(confirm, world.admin, "Remove")
-    await fake.wait_until(lambda: "Removed article #2" in fake.messages[confirm["id"]]["content"])
-    cancelling = await fake.slash(world.channel, world.admin, "article remove", id=3)
+    await fake.wait_until(lambda: "Removed article #1000001" in fake.messages[confirm["id"]]["content"])
+    cancelling = await fake.slash(world.channel, world.admin, "article remove", id=1000002)
     confirm2 = await shown(cancelling)
     cancel = await fake.click(confirm2, world.admin, "Cancel")
     assert (await cancel.wait_ack())["type"] == 7

@@ -22,12 +22,17 @@ SHARDS = 2
 
 
 def titles(db: Path) -> dict[str, str]:
-    """title -> scope of every article in a database (read-only, while the bot runs)."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return {title: scope for title, scope in conn.execute("SELECT title, scope FROM articles")}
-    finally:
-        conn.close()
+    """title -> scope of every article in a database and its guild files (read-only, while the bot runs)."""
+    found = {}
+    for path in [db, *sorted(db.with_name(db.stem + ".guilds").glob("*.db"))]:
+        if not path.exists():
+            continue
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found.update(conn.execute("SELECT title, scope FROM articles"))
+        finally:
+            conn.close()
+    return found
 
 
 def article(name: str) -> bytes:

@@ -1,0 +1,193 @@
+"""Scoring candidates on what a reader checks: does one sentence hold the question's rare words, does the
+paragraph's speaker match "what did X say", how close the wording is; and how much of the question the
+best passage covers, which decides `answered`.
+
+The weights are fitted on development questions (news and SQuAD) with benchmarks/fit_weights.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from .candidates import Candidate
+from .text import INDEX_TOKEN_RE, STOP_WORDS, sentences, stem, words
+from .vocabulary import VisibleVocabulary
+
+# Rerank weights over the features of `Searcher._rerank`, fitted on development questions (news and
+# SQuAD) with benchmarks/fit_weights.py. Speaker questions ("what did X say about Y") have their own.
+WEIGHTS = {
+    "bm25": 0.633, "coverage": 0.04, "sentence": 0.213, "title": 0.134, "fuzzy": 0.069, "context": 0.403,
+    "article": 0.0, "number": 0.2, "pairs": 0.006, "lead": 0.119, "quote": 0.02, "rarest": 0.1,
+}
+SPEAKER_WEIGHTS = {
+    "bm25": 0.511, "coverage": -0.333, "sentence": 0.345, "title": 0.221, "fuzzy": 0.297, "context": 0.932,
+    "article": 0.724, "number": -0.139, "pairs": -0.281, "lead": -0.254, "quote": 0.632, "rarest": 0.1,
+    "speaker": 0.384, "topic": 0.856, "topic_sentence": -0.156, "speaker_near": 0.1, "speaker_article": 0.1,
+}
+# `answered`: the best passage's coverage of the question (see Searcher._coverage) against a threshold
+# chosen so that at most ~5% of answerable development questions are refused.
+ANSWER_MODEL = {"sentence": 0.17, "context": 0.67, "rarest": 0.16}
+ANSWERED_THRESHOLD = 0.41
+
+# "he said", "she later told MPs", "said he": speech whose speaker may be named in the paragraph before.
+# Looser than corpus.speakers' attribution patterns (any one word may stand between pronoun and verb):
+# it only confirms a speaker the question names, it never picks one.
+_PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|added|adds|explained|admitted|insisted|argued|"
+                           r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)
+# "how many", "how much", "when", "what year": the answer holds a figure.
+_NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|long|old|far|big|often)|when|what (?:year|time|date|age|price)"
+                              r"|which year|what percentage|how fast)\b", re.IGNORECASE)
+
+def score(candidates: list[Candidate], question: str, terms: list[str], speaker_terms: list[str],
+          topic_terms: list[str], vocab: VisibleVocabulary) -> None:
+    """Set each candidate's features, score and coverage."""
+    weights = {x: vocab.idf(t) for t in terms for x in index_stems(t)}
+    topic = {x: vocab.idf(t) for t in topic_terms for x in index_stems(t)}
+    total = sum(weights.values()) or 1.0
+    topic_total = sum(topic.values())
+    top_bm25 = max(c.bm25 for c in candidates) or 1.0
+    content = " ".join(weights)
+    wants_number = bool(_NUMBER_QUESTION.search(question))
+    ordered = [x for t in terms for x in index_stems(t)]
+    query_pairs = set(zip(ordered, ordered[1:]))  # "net profit", "box office": adjacent in the question
+    rarest = max(weights, key=weights.get)  # the most specific word: an answer must have it nearby
+    numbers = {s for s in weights if s[:1].isdigit()}  # "the 2014 world cup": a year must match
+    speaker_stems = {x for t in speaker_terms for x in index_stems(t)}
+    surname = index_stems(speaker_terms[-1])[-1] if speaker_terms else ""  # "Jaap Stam" is "Stam" the next time
+    article_bm25: dict[int, float] = {}
+    for c in candidates:  # an article that matches in many places is about the question
+        article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
+    top_article = max(article_bm25.values()) or 1.0
+    query = set(weights)
+    literals = {k for k in weights if "&" in k}
+    for c in candidates:
+        # Work on the question's stems found in each sentence (tiny sets), not on whole paragraphs.
+        sent_lists = [seg.split() for seg in c.stems.split("|")]
+        sent_hits = [query.intersection(x) for x in sent_lists]
+        if literals:  # "at&t" is not among the stored stems ("at" and "t" are stop words): read the text
+            texts = [x.lower() for x in sentences(c.text) or [c.text]]
+            sent_hits = [h | {k for k in literals if k in t} for h, t in zip(sent_hits, texts)] + sent_hits[len(texts):]
+        para_hits = set().union(*sent_hits)
+        best_sentence, best_i, best_topic = 0.0, 0, 0.0
+        for i in range(len(sent_hits)):
+            window = sent_hits[i] | sent_hits[i + 1] if i + 1 < len(sent_hits) else sent_hits[i]
+            # math.fsum over sets, here and below: a plain sum follows the set's order, which changes
+            # from one process to the next, and two equal windows would swap on a rounding difference.
+            cov = math.fsum(weights[s] for s in window) / total
+            if cov > best_sentence:
+                best_sentence, best_i = cov, i
+            if topic_total:
+                best_topic = max(best_topic, math.fsum(topic.get(s, 0.0) for s in window) / topic_total)
+        best_window = [t for x in sent_lists[best_i: best_i + 2] for t in x]
+        title_hits = (query & title_stems(c.title)) | {k for k in literals if k in c.title.lower()}
+        # The lead names the subject, the next paragraph answers with "the firm" or "the runner".
+        prev_words = set(c.prev_stems.replace("|", " ").split())
+        around = para_hits | title_hits | (query & prev_words)
+        f = {
+            "context": math.fsum(weights[s] for s in around) / total,
+            "rarest": float(rarest in around),
+            "figures": (len(numbers & around) / len(numbers)) if numbers else 1.0,
+            "article": article_bm25[c.article_id] / top_article,
+            "number": float(wants_number and any(t[:1].isdigit() and t not in query for t in best_window)),
+            "pairs": (sum(1 for x, h in zip(sent_lists, sent_hits) if len(h) > 1
+                          for p in zip(x, x[1:]) if p in query_pairs) / len(query_pairs)
+                      if query_pairs else 0.0),
+            "lead": 1.0 / c.position,
+            "quote": float('"' in c.text or "“" in c.text),
+            "bm25": c.bm25 / top_bm25,
+            "coverage": math.fsum(weights[s] for s in para_hits) / total,
+            "sentence": best_sentence,
+            "title": math.fsum(weights[s] for s in title_hits) / total,
+            "fuzzy": fuzz.token_set_ratio(content, " ".join(best_window)) / 100,
+        }
+        if speaker_terms:
+            # The person asked about speaks here, or "he said ..." follows a paragraph that names them.
+            f["speaker"] = speaker_match(speaker_terms, c.speakers)
+            if f["speaker"] < 1.0 and _PRONOUN_SAID.search(c.text):
+                if speaker_stems <= prev_words or (len(speaker_stems) <= 2 and surname in prev_words):
+                    f["speaker"] = 1.0
+            f["topic"] = (math.fsum(topic.get(s, 0.0) for s in para_hits) / topic_total) if topic_total else f["speaker"]
+            f["topic_sentence"] = best_topic if topic_total else f["speaker"]
+            f["topic_context"] = (math.fsum(topic.get(s, 0.0) for s in around) / topic_total) if topic_total else f["speaker"]
+            f["speaker_near"] = max(f["speaker"], float(speaker_stems <= around))
+        c.features = f
+    speaker_mode = bool(speaker_terms)
+    if speaker_terms:  # is the person asked about in this article at all?
+        in_article: dict[int, float] = {}
+        for c in candidates:
+            in_article[c.article_id] = max(in_article.get(c.article_id, 0.0), c.features["speaker_near"])
+        for c in candidates:
+            c.features["speaker_article"] = in_article[c.article_id]
+        # "According to the humoral theory, ..." has the shape but no person: rank it as a plain question.
+        speaker_mode = max(in_article.values()) > 0
+    model = SPEAKER_WEIGHTS if speaker_mode else WEIGHTS
+    for c in candidates:
+        c.score = sum(model.get(k, 0.0) * v for k, v in c.features.items())
+        c.coverage = coverage(c.features, speaker_mode)
+
+
+def coverage(f: dict, speaker: bool) -> float:
+    """How much of the question a passage answers, 0..1; `answered` compares it with a threshold.
+
+    For "what did X say about Y": X must speak in (or be named in) the article and Y be in the
+    passage, its lead or the title ("what did Haas say after losing in San Jose": the title says
+    San Jose). Otherwise: the question's rare words in one place, the rarest of them included.
+    """
+    if speaker:
+        return min(f["speaker_article"], f["topic_context"])
+    return (ANSWER_MODEL["sentence"] * f["sentence"] + ANSWER_MODEL["context"] * f["context"]
+            + ANSWER_MODEL["rarest"] * f["rarest"]) * (0.5 + 0.5 * f["figures"])
+
+
+@lru_cache(maxsize=4096)
+def title_stems(title: str) -> frozenset:
+    return frozenset(stem(t) for t in INDEX_TOKEN_RE.findall(title.lower()))
+
+
+def index_stems(term: str) -> list[str]:
+    """A question word as the stored sentence stems have it: "o'gara" is "o" "gara", "sainsbury's" is
+    "sainsburi", "3,000m" is "3" "000m"."""
+    if "&" in term:
+        return [term]  # "at&t", "m&s": their halves are stop words and letters; matched on the text itself
+    parts = [stem(x) for x in INDEX_TOKEN_RE.findall(term) if (len(x) > 1 or x.isdigit()) and x not in STOP_WORDS]
+    return parts or [stem(term)]
+
+
+def speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:
+    """1.0 when a paragraph's speaker is the person asked about, 0.7 for a role ("the chancellor").
+
+    Every word of the asked name must fit one speaker (a surname alone or a typo will do), so
+    "Mark Zuckerberg" does not match some other Mark. Words the article did not attach to the person
+    ("balco boss victor conte") are let pass at 0.7 when two words, the surname among them, fit the name.
+    """
+    best = 0.0
+    for s in speakers:
+        name_tokens = [t.lower() for t in words(s["name"])]
+        role_tokens = set(s.get("role", "").split())
+        term_scores = []
+        for term in speaker_terms:
+            if any(term == token or fuzz.ratio(term, token) >= 85 or _one_slip(term, token) for token in name_tokens):
+                term_scores.append(1.0)
+            elif term in role_tokens or term.rstrip("s") in role_tokens:
+                term_scores.append(0.7)
+            else:
+                term_scores.append(0.0)
+        if not term_scores:
+            continue
+        best = max(best, min(term_scores))
+        if term_scores.count(1.0) >= 2 and term_scores[-1] == 1.0:
+            best = max(best, 0.7)
+    return best
+
+
+def _one_slip(typed: str, name: str) -> bool:
+    """"levi" for Levy: one edit in a name of four letters or more, the first letter right (the similarity
+    ratio alone wants 85%, which a short name with one wrong letter does not reach)."""
+    return len(typed) >= 4 and typed[:1] == name[:1] and OSA.distance(typed, name) <= 1
+
+

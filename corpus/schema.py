@@ -1,0 +1,117 @@
+"""The schema of one articlebot database file, and the migrations that bring an older file up to date.
+
+Every file (the shared one and each guild's) has the same schema. Migration N takes a file from version
+N-1 to N inside one transaction; `corpus.scopes` moves the guild rows of a pre-partition file (version 2,
+one file for every scope) into their own files before this file's version 3 is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from .speakers import attribute
+from .text import sentence_stems
+
+SCHEMA_VERSION = 3
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Like executescript, but inside the caller's transaction (executescript commits first)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+
+
+# Each migration takes the schema from version N-1 to N, inside one transaction.
+def _migrate_1(conn: sqlite3.Connection) -> None:
+    _run_script(conn, 
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY, scope TEXT NOT NULL, title TEXT NOT NULL, url TEXT, author TEXT,
+            published TEXT, added_by TEXT, added_at TEXT NOT NULL, content_hash TEXT NOT NULL,
+            paragraph_count INTEGER NOT NULL);
+        CREATE INDEX articles_scope_hash ON articles(scope, content_hash);
+        CREATE TABLE paragraphs (
+            id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id),
+            position INTEGER NOT NULL, text TEXT NOT NULL);
+        CREATE UNIQUE INDEX paragraphs_article_position ON paragraphs(article_id, position);
+        CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
+            text, title, scope, content='paragraph_docs', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2');
+        CREATE VIEW paragraph_docs AS
+            SELECT p.id AS id, p.text AS text, a.title AS title, a.scope AS scope
+            FROM paragraphs p JOIN articles a ON a.id = p.article_id;
+        CREATE TRIGGER paragraphs_ai AFTER INSERT ON paragraphs BEGIN
+            INSERT INTO paragraphs_fts(rowid, text, title, scope)
+            SELECT new.id, new.text, title, scope FROM articles WHERE id = new.article_id;
+        END;
+        CREATE TRIGGER paragraphs_ad AFTER DELETE ON paragraphs BEGIN
+            INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text, title, scope)
+            SELECT 'delete', old.id, old.text, title, scope FROM articles WHERE id = old.article_id;
+        END;
+        """
+    )
+
+
+def _migrate_2(conn: sqlite3.Connection) -> None:
+    """Who speaks in each paragraph, indexed so "what did X say" finds paragraphs that say only "he"."""
+    _run_script(conn, 
+        """
+        DROP TRIGGER paragraphs_ai;
+        DROP TRIGGER paragraphs_ad;
+        DROP TABLE paragraphs_fts;
+        DROP VIEW paragraph_docs;
+        ALTER TABLE paragraphs ADD COLUMN speakers TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE paragraphs ADD COLUMN speaker_names TEXT NOT NULL DEFAULT '';
+        ALTER TABLE paragraphs ADD COLUMN stems TEXT NOT NULL DEFAULT '';
+        CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
+            text, title, speaker, scope, content='paragraph_docs', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2');
+        CREATE VIEW paragraph_docs AS
+            SELECT p.id AS id, p.text AS text, a.title AS title, p.speaker_names AS speaker, a.scope AS scope
+            FROM paragraphs p JOIN articles a ON a.id = p.article_id;
+        CREATE TRIGGER paragraphs_ai AFTER INSERT ON paragraphs BEGIN
+            INSERT INTO paragraphs_fts(rowid, text, title, speaker, scope)
+            SELECT new.id, new.text, title, new.speaker_names, scope FROM articles WHERE id = new.article_id;
+        END;
+        CREATE TRIGGER paragraphs_ad AFTER DELETE ON paragraphs BEGIN
+            INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text, title, speaker, scope)
+            SELECT 'delete', old.id, old.text, title, old.speaker_names, scope FROM articles WHERE id = old.article_id;
+        END;
+        """
+    )
+    rows = conn.execute("SELECT article_id, id, text FROM paragraphs ORDER BY article_id, position").fetchall()
+    by_article: dict[int, list[tuple[int, str]]] = {}
+    for article_id, pid, text in rows:
+        by_article.setdefault(article_id, []).append((pid, text))
+    for items in by_article.values():
+        for (pid, text), speakers in zip(items, attribute([t for _, t in items])):
+            conn.execute("UPDATE paragraphs SET speakers = ?, speaker_names = ?, stems = ? WHERE id = ?",
+                         (speakers_json(speakers), speaker_names(speakers), sentence_stems(text), pid))
+    conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
+
+
+def _migrate_3(conn: sqlite3.Connection) -> None:
+    """A file holds one scope (the shared one or one guild's): recorded so that a file is never read as
+    another scope's. Guild rows of older files have been moved out by `corpus.scopes` before this runs."""
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3}
+
+
+def speakers_json(speakers) -> str:
+    return json.dumps([{"name": s.name, "role": s.role} for s in speakers], ensure_ascii=False)
+
+
+def speaker_names(speakers) -> str:
+    """What the FTS speaker column holds: names and role words ("Vladimir Kolokoltsev russian minister")."""
+    return " ".join(f"{s.name} {s.role}".strip() for s in speakers)
+
+

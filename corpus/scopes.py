@@ -1,0 +1,275 @@
+"""The corpus: the shared database file and one file per guild, beside it.
+
+    articlebot.db               the shared scope: CLI articles and the bundled sample; every guild sees it
+    articlebot.guilds/<id>.db   one guild's own articles (created on its first add)
+
+A guild's question reads its own file and the shared one (`corpus.visible`), nothing else: what it costs,
+the words it can be corrected to and the weights of its words come from those two files alone. Removing
+a guild deletes its file. Open guild files are kept in a small LRU cache, so a guild that is not asked
+for a while holds no connection and no memory.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections import OrderedDict
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from . import search
+from .errors import CorpusError
+from .ingest import Document
+from .store import (SHARED_SCOPE, AddResult, ArticleInfo, PreparedArticle, Store, delete_articles,
+                    paragraph_words, resolve_db_path, scope_of)
+from .visible import Part, Visible
+
+OPEN_GUILD_FILES = 64  # guild files kept open; the least recently used is closed past this
+
+
+def guild_dir(shared_path: Path) -> Path:
+    """Where the guild files of a database live: `articlebot.db` -> `articlebot.guilds/`."""
+    return shared_path.with_name(shared_path.stem + ".guilds")
+
+
+class Corpus:
+    """The article engine: store articles in their scope's file, answer questions from the visible ones."""
+
+    def __init__(self, path: Path, *, created: bool) -> None:
+        self.path = path
+        self.created = created
+        self.guild_dir = guild_dir(path)
+        self.shared = Store(path, SHARED_SCOPE)
+        self._guilds: OrderedDict[str, Store] = OrderedDict()
+        self._guilds_lock = threading.Lock()
+
+    # -- opening -----------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None, *, load_samples: bool | None = None) -> "Corpus":
+        db_path = resolve_db_path(path)
+        if db_path.exists() and db_path.is_dir():
+            raise CorpusError(f"{db_path} is a directory, not a database file")
+        if not db_path.parent.exists():
+            raise CorpusError(f"cannot create the database: folder {db_path.parent} does not exist")
+        created = not db_path.exists() or db_path.stat().st_size == 0
+        corpus = cls(db_path, created=created)
+        try:
+            corpus.shared.migrate(before_version_3=corpus._move_guild_rows_out)
+        except CorpusError:
+            corpus.close()
+            raise
+        except sqlite3.OperationalError as exc:
+            corpus.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise CorpusError(f"{db_path} is busy: another process holds a long write; try again") from exc
+            raise CorpusError(f"cannot open {db_path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            corpus.close()
+            raise CorpusError(f"{db_path} is not an articlebot database ({exc})") from exc
+        if load_samples is None:
+            load_samples = os.environ.get("ARTICLEBOT_SAMPLES", "1").strip().lower() not in {"0", "false", "no", "off"}
+        if created and load_samples:
+            from .samples import load_samples as _load
+
+            _load(corpus)
+        return corpus
+
+    def close(self) -> None:
+        with self._guilds_lock:
+            stores, self._guilds = list(self._guilds.values()), OrderedDict()
+        for store in stores + [self.shared]:
+            store.close()
+
+    def __enter__(self) -> "Corpus":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        return self.shared.schema_version()
+
+    # -- the files ---------------------------------------------------------------------------------
+    def guild_path(self, scope: str) -> Path:
+        return self.guild_dir / f"{scope}.db"
+
+    def _guild_store(self, scope: str, *, create: bool = False) -> Store | None:
+        """The guild's file, opened (and with `create`, made) on demand; None when it has none."""
+        with self._guilds_lock:
+            store = self._guilds.get(scope)
+            if store is not None:
+                self._guilds.move_to_end(scope)
+                return store
+            path = self.guild_path(scope)
+            if not path.exists() and not create:
+                return None
+            if create:
+                self.guild_dir.mkdir(exist_ok=True)
+            store = Store(path, scope)
+            store.migrate()
+            self._guilds[scope] = store
+            while len(self._guilds) > OPEN_GUILD_FILES:
+                _, evicted = self._guilds.popitem(last=False)
+                evicted.close()
+            return store
+
+    def _stores(self, guild_id) -> list[Store]:
+        """The files a guild sees, its own first."""
+        scope = scope_of(guild_id)
+        own = self._guild_store(scope) if scope != SHARED_SCOPE else None
+        return [own, self.shared] if own else [self.shared]
+
+    def _store_of(self, article_id: int, guild_id) -> Store | None:
+        for store in self._stores(guild_id):
+            if store.owns(article_id):
+                return store
+        return None
+
+    @contextmanager
+    def visible(self, guild_id=None) -> Iterator[Visible]:
+        """What a guild's question can read, with one connection a file for the question's duration."""
+        with ExitStack() as stack:
+            yield Visible([Part(s, stack.enter_context(s.connection())) for s in self._stores(guild_id)])
+
+    def guild_ids(self) -> list[str]:
+        """Guilds that have a file of their own."""
+        if not self.guild_dir.is_dir():
+            return []
+        return sorted((p.stem for p in self.guild_dir.glob("*.db") if p.stem.isdigit()), key=int)
+
+    # -- writing -----------------------------------------------------------------------------------
+    def add(self, doc: Document, *, guild_id: int | str | None = None, added_by: str | None = None) -> AddResult:
+        scope = scope_of(guild_id)
+        article = PreparedArticle.of(doc)  # outside any lock: analysis is the slow part
+        if scope != SHARED_SCOPE:
+            shared_copy = self.shared.find_duplicate(article.digest)
+            if shared_copy:  # every guild sees it already
+                return shared_copy
+        store = self.shared if scope == SHARED_SCOPE else self._guild_store(scope, create=True)
+        return store.add(article, added_by=added_by)
+
+    def remove(self, article_id: int, *, guild_id: int | str | None = None) -> bool:
+        """Remove an article of this scope (a guild cannot remove shared articles). False if none such."""
+        scope = scope_of(guild_id)
+        store = self.shared if scope == SHARED_SCOPE else self._guild_store(scope)
+        return bool(store and store.owns(article_id) and store.remove(article_id))
+
+    def purge_guild(self, guild_id: int | str) -> int:
+        """Delete a guild's file (the bot left it); returns how many articles it held. Shared articles stay."""
+        scope = scope_of(guild_id)
+        if scope == SHARED_SCOPE:
+            raise CorpusError("purge_guild needs a guild id")
+        store = self._guild_store(scope)
+        if store is None:
+            return 0
+        count = store.counts()[0]
+        with self._guilds_lock:
+            self._guilds.pop(scope, None)
+        store.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{store.path}{suffix}").unlink(missing_ok=True)
+        return count
+
+    # -- reading -----------------------------------------------------------------------------------
+    def articles(self, guild_id=None, *, limit: int | None = None, offset: int = 0) -> list[ArticleInfo]:
+        """Newest first: the guild's own (numbered above the shared ones), then the shared ones."""
+        wanted = -1 if limit is None else offset + limit
+        found = [a for s in self._stores(guild_id) for a in s.articles(limit=wanted)]
+        return found[offset:] if limit is None else found[offset: offset + limit]
+
+    def article(self, article_id: int, *, guild_id=None) -> ArticleInfo | None:
+        store = self._store_of(article_id, guild_id)
+        return store.article(article_id) if store else None
+
+    def paragraphs(self, article_id: int, *, guild_id=None) -> list[str]:
+        store = self._store_of(article_id, guild_id)
+        return store.paragraphs(article_id) if store else []
+
+    def count_articles(self, guild_id=None) -> int:
+        return sum(s.counts()[0] for s in self._stores(guild_id))
+
+    def stats(self, guild_id=None) -> dict:
+        stores = self._stores(guild_id)
+        counts = [s.counts() for s in stores]
+        out = {"articles": sum(c[0] for c in counts), "paragraphs": sum(c[1] for c in counts),
+               "words": sum(c[2] for c in counts), "db_bytes": sum(s.size_bytes() for s in stores),
+               "schema_version": self.schema_version(), "path": str(self.path)}
+        if scope_of(guild_id) == SHARED_SCOPE:  # the operator's view: how many guild files there are
+            guilds = self.guild_ids()
+            out["guild_files"] = len(guilds)
+            out["guild_bytes"] = sum(Store(self.guild_path(g), g).size_bytes() for g in guilds)
+        return out
+
+    def suggest_titles(self, text: str, *, guild_id=None, limit: int = 3) -> list[ArticleInfo]:
+        """Titles close to `text` (autocomplete, "did you mean"): rapidfuzz over the visible titles."""
+        from rapidfuzz import fuzz, process, utils
+
+        articles = self.articles(guild_id, limit=5000)
+        if not text.strip():
+            return articles[:limit]
+        choices = {a.id: a.title for a in articles}
+        hits = process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process,
+                               limit=limit, score_cutoff=50)
+        by_id = {a.id: a for a in articles}
+        return [by_id[key] for _, _, key in hits]
+
+    def ask(self, question: str, *, guild_id=None, limit: int = 5, offset: int = 0,
+            article_id: int | None = None) -> search.Answer:
+        question = search.check_question(question)
+        with self.visible(guild_id) as visible:
+            return search.answer(visible, question, limit=limit, offset=offset, article_id=article_id)
+
+    def read(self, question: str, *, guild_id=None) -> search.Reading:
+        """How the search reads a question and scores its candidates (for benchmarks and tests)."""
+        with self.visible(guild_id) as visible:
+            return search.read_and_score(visible, search.check_question(question))
+
+    def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1) -> list[search.Passage]:
+        with self.visible(guild_id) as visible:
+            return search.context(visible, article_id, paragraph, radius)
+
+    # -- migration from one file for every scope (schema 2) ----------------------------------------
+    def _move_guild_rows_out(self, shared: Store) -> None:
+        """Copy each guild's articles of a pre-partition file into the guild's own file (renumbered from
+        GUILD_ID_BASE + 1, speakers and stems as stored), then delete them from the shared file. Safe to
+        run again after a crash: an article already in the guild's file is recognised by its content hash."""
+        with shared.connection() as conn:
+            scopes = [r[0] for r in conn.execute("SELECT DISTINCT scope FROM articles WHERE scope != ?", (SHARED_SCOPE,))]
+            for scope in scopes:
+                store = self._guild_store(scope_of(scope), create=True)
+                ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE scope = ? ORDER BY id", (scope,))]
+                for article_id in ids:
+                    _copy_article(conn, article_id, store)
+        if scopes:
+            with shared._write() as conn:
+                ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE scope != ?", (SHARED_SCOPE,))]
+                delete_articles(conn, ids)
+
+
+def _copy_article(source, article_id: int, store: Store) -> None:
+    article = source.execute("SELECT title, url, author, published, added_by, added_at, content_hash, "
+                             "paragraph_count FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if store.find_duplicate(article[6]):
+        return
+    rows = source.execute("SELECT position, text, speakers, speaker_names, stems FROM paragraphs "
+                          "WHERE article_id = ? ORDER BY position", (article_id,)).fetchall()
+    df: dict[str, int] = {}
+    for row in rows:
+        for word in paragraph_words(row[1]):
+            df[word] = df.get(word, 0) + 1
+    with store._write() as conn:
+        new_id = store.next_id(conn)
+        conn.execute("INSERT INTO articles (id, scope, title, url, author, published, added_by, added_at, "
+                     "content_hash, paragraph_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (new_id, store.scope, *article))
+        conn.executemany("INSERT INTO paragraphs (article_id, position, text, speakers, speaker_names, stems) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", [(new_id, *r) for r in rows])
+        conn.executemany("INSERT INTO words (word, df) VALUES (?, ?) "
+                         "ON CONFLICT(word) DO UPDATE SET df = df + excluded.df", df.items())
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+
+
+def open_corpus(path=None, **kwargs) -> Corpus:
+    return Corpus.open(path, **kwargs)

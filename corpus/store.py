@@ -21,6 +21,7 @@ from typing import Iterator
 
 import sqlite_utils
 
+from . import settings
 from .errors import CorpusError
 from .ingest import Document
 from .speakers import attribute
@@ -41,8 +42,8 @@ def scope_of(guild_id: int | str | None) -> str:
 
 
 def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
-    """--db PATH, else $ARTICLEBOT_DB, else ./articlebot.db."""
-    chosen = str(path or os.environ.get("ARTICLEBOT_DB") or DEFAULT_DB)
+    """--db PATH, else ARTICLEBOT_DB (environment or ./.env), else ./articlebot.db."""
+    chosen = str(path or settings.db_setting() or DEFAULT_DB)
     if "{shard}" in chosen:
         raise CorpusError(f"{chosen} names one database per shard: give --db the file of one shard, "
                           f"or run the command on every shard with `python -m bot.shards`")
@@ -193,6 +194,8 @@ class Corpus:
     @classmethod
     def open(cls, path: str | os.PathLike | None = None, *, load_samples: bool | None = None) -> "Corpus":
         db_path = resolve_db_path(path)
+        if load_samples is None:  # read (and checked) before the file is created
+            load_samples = settings.load_samples()
         if db_path.exists() and db_path.is_dir():
             raise CorpusError(f"{db_path} is a directory, not a database file")
         if not db_path.parent.exists():
@@ -209,8 +212,6 @@ class Corpus:
         except sqlite3.DatabaseError as exc:
             corpus.close()
             raise CorpusError(f"{db_path} is not an articlebot database ({exc})") from exc
-        if load_samples is None:
-            load_samples = os.environ.get("ARTICLEBOT_SAMPLES", "1").strip().lower() not in {"0", "false", "no", "off"}
         if created and load_samples:
             from .samples import load_samples as _load
 

@@ -11,6 +11,7 @@ echoes ``DISCORD_TOKEN``: it is never validated beyond being present.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -50,12 +51,20 @@ def parse_dotenv(text: str) -> dict[str, str]:
 
 def read_dotenv(path: Path) -> dict[str, str]:
     """The settings in ``path``; {} when there is no such file."""
-    if not path.exists():
-        return {}
     try:
-        return parse_dotenv(path.read_text(encoding="utf-8", errors="replace"))
+        stat = path.stat()
+        return dict(_parsed(os.path.abspath(path), stat.st_mtime_ns, stat.st_size))
+    except FileNotFoundError:
+        return {}
     except OSError as exc:
         raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, str]:
+    """Parsed once per version of the file: a command reads settings several times, and python-dotenv's
+    warning about a line it cannot parse should appear once."""
+    return parse_dotenv(Path(path).read_text(encoding="utf-8", errors="replace"))
 
 
 def load_env(env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> dict[str, str]:

@@ -1,57 +1,20 @@
-"""Settings from the environment, then ``.env`` (the environment wins). Nothing here logs the token."""
+"""The bot's settings, read like every other through corpus.settings: the environment merged over the
+``.env`` in the working directory (the environment wins). Nothing here logs the token."""
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
+from corpus import settings as loader
+from corpus.settings import SettingsError  # bot.main and bot.shards catch it from here
+
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 SHARD_PLACEHOLDER = "{shard}"  # in ARTICLEBOT_DB: one database per shard process (see docs/scaling.md)
-
-
-class SettingsError(ValueError):
-    """A setting has a value we cannot use; the message is one line naming the variable."""
-
-
-def parse_dotenv(text: str) -> dict[str, str]:
-    """A small ``.env`` parser: ``KEY=value`` lines, ``export`` prefix, quotes, ``#`` comments."""
-    values: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export "):].lstrip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            continue
-        value = value.strip()
-        if value[:1] in ("'", '"'):
-            quote = value[0]
-            end = value.find(quote, 1)
-            value = value[1:end] if end != -1 else value[1:]
-            if quote == '"':
-                value = value.replace("\\n", "\n")
-        else:
-            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
-        values[key] = value
-    return values
-
-
-def load_env(env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> dict[str, str]:
-    """The environment merged over ``.env`` (``./.env`` unless a path is given)."""
-    merged: dict[str, str] = {}
-    path = dotenv if dotenv is not None else Path(".env")
-    if path.is_file():
-        merged.update(parse_dotenv(path.read_text(encoding="utf-8", errors="replace")))
-    merged.update(os.environ if env is None else env)
-    return merged
 
 
 def shard_label(shard_ids) -> str:
@@ -141,11 +104,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> "Settings":
-        e = load_env(env, dotenv)
+        """``env`` replaces the environment and ``dotenv`` the ``./.env`` path (tests); the defaults are
+        what the bot, ``articlebot run`` and ``python -m bot.shards`` use."""
+        e = loader.load_env(env, dotenv)
+        engine = loader.EngineSettings.load(e)  # checked here too: a bad engine setting stops the bot at startup
 
         def get(name: str) -> Optional[str]:
-            v = e.get(name)
-            return v.strip() if v is not None and v.strip() else None
+            return loader.get(name, e)
 
         level = (get("LOG_LEVEL") or "INFO").upper()
         if not isinstance(logging.getLevelName(level), int):
@@ -167,7 +132,7 @@ class Settings:
         dev = get("DEV_GUILD_ID")
         return cls(
             token=get("DISCORD_TOKEN"),
-            db=get("ARTICLEBOT_DB"),
+            db=engine.db,
             ask_channel_ids=_ids("ASK_CHANNEL_IDS", get("ASK_CHANNEL_IDS") or ""),
             dev_guild_id=_int("DEV_GUILD_ID", dev) if dev else None,
             log_level=level,
@@ -177,5 +142,5 @@ class Settings:
             gateway_url=_url("DISCORD_GATEWAY_URL", get("DISCORD_GATEWAY_URL") or DEFAULT_GATEWAY_URL, ("wss", "ws")),
             ask_cooldown_rate=rate,
             ask_cooldown_per=per,
-            sync_commands=(get("SYNC_COMMANDS") or "1").lower() not in ("0", "false", "no", "off"),
+            sync_commands=loader.flag("SYNC_COMMANDS", True, e),
         )

@@ -1,5 +1,7 @@
 """The articlebot command line: ingest, ask, list, remove, stats, run (the Discord bot).
 
+Settings come from the environment or ./.env, through corpus.settings (the bot reads the same way).
+
 Output lines are a contract that benchmarks and scripts parse; errors are one line on stderr.
 """
 
@@ -14,6 +16,7 @@ from . import limits
 from .errors import CorpusError, IngestError
 from .ingest import document_from_path, document_from_url, expand_paths, is_url
 from .scopes import Corpus
+from .settings import EngineSettings, SettingsError
 
 PROG = "articlebot"
 
@@ -36,7 +39,8 @@ def _limit(value: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Answer questions about news articles with cited passages.")
-    parser.add_argument("--db", metavar="PATH", help="SQLite file (default: $ARTICLEBOT_DB, else ./articlebot.db)")
+    parser.add_argument("--db", metavar="PATH", help="SQLite file (default: ARTICLEBOT_DB from the environment or ./.env, "
+                        "else ./articlebot.db)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add articles from files, directories or URLs")
@@ -77,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         from bot.main import run
 
         return run(db=args.db)
+    try:
+        EngineSettings.load()  # a bad value stops here, in one line, not halfway through a command
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         with Corpus.open(args.db) as corpus:
             return COMMANDS[args.command](corpus, args)

@@ -18,7 +18,7 @@ Standard library only and synchronous (the bot calls it through
 
 Every refusal is a :class:`~corpus.errors.FetchError` with a one-line reason.
 
-Settings (environment):
+Settings (the environment or ./.env, read through corpus.settings when a fetch starts):
 
 ``ARTICLEBOT_ALLOW_PRIVATE_URLS``  "1"/"true"/"yes"/"on" allows private,
     loopback, link-local... addresses (default off; unsafe on a public bot).
@@ -31,7 +31,6 @@ from __future__ import annotations
 import codecs
 import http.client
 import ipaddress
-import os
 import socket
 import ssl
 import threading
@@ -40,6 +39,7 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from . import settings
 from .errors import FetchError
 from .limits import MAX_ARTICLE_BYTES
 
@@ -55,7 +55,7 @@ __all__ = [
     "USER_AGENT",
 ]
 
-DEFAULT_TIMEOUT = 15.0            # seconds, whole fetch including redirects
+DEFAULT_TIMEOUT = settings.DEFAULT_FETCH_TIMEOUT   # seconds, whole fetch including redirects
 MAX_REDIRECTS = 5
 MAX_RESPONSE_BYTES = MAX_ARTICLE_BYTES    # 5 MB, the same cap as a file or pasted text
 USER_AGENT = "articlebot/1.0 (article fetcher; +https://github.com/articlebot/articlebot)"
@@ -68,12 +68,11 @@ ACCEPTED_CONTENT_TYPES = frozenset({
     "text/x-markdown",
 })
 
-ALLOW_PRIVATE_ENV = "ARTICLEBOT_ALLOW_PRIVATE_URLS"
-TIMEOUT_ENV = "ARTICLEBOT_FETCH_TIMEOUT"
+ALLOW_PRIVATE_ENV = settings.ALLOW_PRIVATE_URLS
+TIMEOUT_ENV = settings.FETCH_TIMEOUT
 _ALLOW_HINT = f"set {ALLOW_PRIVATE_ENV}=1 to allow private addresses; unsafe"
 _REDIRECT_CODES = {301, 302, 303, 307, 308}
 _CHUNK = 64 * 1024
-_TRUTHY = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -178,27 +177,6 @@ def address_refusal(ip) -> str | None:
 
 def is_public_address(ip) -> bool:
     return address_refusal(ip) is None
-
-
-# --------------------------------------------------------------------------
-# settings
-
-
-def _env_allows_private() -> bool:
-    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in _TRUTHY
-
-
-def _env_timeout() -> float:
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not (value > 0) or value == float("inf"):
-        raise FetchError(f"{TIMEOUT_ENV} must be a positive number of seconds, got {raw!r}")
-    return value
 
 
 def _fmt_seconds(seconds: float) -> str:
@@ -606,12 +584,13 @@ def fetch(url: str, *, allow_private: bool | None = None, timeout: float | None 
 
     ``allow_private=None`` reads ``ARTICLEBOT_ALLOW_PRIVATE_URLS``; ``timeout``
     None reads ``ARTICLEBOT_FETCH_TIMEOUT`` (default 15 s) and bounds the whole
-    fetch.  Raises :class:`FetchError` with a one-line reason for anything refused.
+    fetch.  Raises :class:`FetchError` with a one-line reason for anything refused,
+    :class:`~corpus.settings.SettingsError` for an unusable setting.
     """
     if allow_private is None:
-        allow_private = _env_allows_private()
+        allow_private = settings.allow_private_urls()
     if timeout is None:
-        timeout = _env_timeout()
+        timeout = settings.fetch_timeout()
     if not (timeout > 0):
         raise ValueError("timeout must be positive")
     target = _parse_url(url)

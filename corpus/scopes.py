@@ -19,7 +19,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from . import search
+from . import search, settings
 from .errors import CorpusError
 from .ingest import Document
 from .store import (SHARED_SCOPE, AddResult, ArticleInfo, PreparedArticle, Store, delete_articles,
@@ -49,6 +49,8 @@ class Corpus:
     @classmethod
     def open(cls, path: str | os.PathLike | None = None, *, load_samples: bool | None = None) -> "Corpus":
         db_path = resolve_db_path(path)
+        if load_samples is None:  # read (and checked) before the file is created
+            load_samples = settings.load_samples()
         if db_path.exists() and db_path.is_dir():
             raise CorpusError(f"{db_path} is a directory, not a database file")
         if not db_path.parent.exists():
@@ -68,8 +70,6 @@ class Corpus:
         except sqlite3.DatabaseError as exc:
             corpus.close()
             raise CorpusError(f"{db_path} is not an articlebot database ({exc})") from exc
-        if load_samples is None:
-            load_samples = os.environ.get("ARTICLEBOT_SAMPLES", "1").strip().lower() not in {"0", "false", "no", "off"}
         if created and load_samples:
             from .samples import load_samples as _load
 

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from . import settings
 from .errors import CorpusError
 from .ingest import Document
 from .schema import MIGRATIONS, SCHEMA_VERSION, speaker_names, speakers_json
@@ -43,8 +44,8 @@ def scope_of(guild_id: int | str | None) -> str:
 
 
 def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
-    """--db PATH, else $ARTICLEBOT_DB, else ./articlebot.db."""
-    chosen = str(path or os.environ.get("ARTICLEBOT_DB") or DEFAULT_DB)
+    """--db PATH, else ARTICLEBOT_DB (environment or ./.env), else ./articlebot.db."""
+    chosen = str(path or settings.db_setting() or DEFAULT_DB)
     if "{shard}" in chosen:
         raise CorpusError(f"{chosen} names one database per shard: give --db the file of one shard, "
                           f"or run the command on every shard with `python -m bot.shards`")

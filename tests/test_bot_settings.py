@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.cooldown import AskCooldown, UserCooldown
-from bot.settings import DEFAULT_API_BASE, DEFAULT_GATEWAY_URL, Settings, SettingsError, parse_dotenv
+from bot.settings import DEFAULT_API_BASE, DEFAULT_GATEWAY_URL, Settings, SettingsError
+from corpus.settings import parse_dotenv
 
 
 def test_dotenv_parsing():

@@ -27,6 +27,7 @@ import pytest
 import corpus.fetch as fetch_mod
 from corpus.errors import FetchError, IngestError
 from corpus.fetch import Fetched, address_refusal, fetch
+from corpus.settings import SettingsError
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 ARTICLE = (PAGES / "article.html").read_bytes()
@@ -554,7 +555,7 @@ def test_timeout_from_env(local, monkeypatch):
 @pytest.mark.parametrize("bad", ["soon", "0", "-3", "inf", "nan"])
 def test_bad_timeout_env_is_reported(local, monkeypatch, bad):
     monkeypatch.setenv("ARTICLEBOT_FETCH_TIMEOUT", bad)
-    with pytest.raises(FetchError, match="ARTICLEBOT_FETCH_TIMEOUT must be a positive number"):
+    with pytest.raises(SettingsError, match="ARTICLEBOT_FETCH_TIMEOUT must be a positive number"):
         fetch(f"{local}/article", allow_private=True)
 
 

@@ -1,0 +1,143 @@
+"""Every articlebot setting is read here: the environment merged over ``.env`` (the environment wins).
+
+``.env`` is the file of that name in the current working directory, i.e. where ``articlebot`` or the bot
+is started. The command line, the bot (bot/settings.py) and ``python -m bot.shards`` all read through
+:func:`load_env`, so they agree on the database and on every other setting. Values are read when used,
+so a test or a long-lived process sees the file as it is then.
+
+An unusable value raises :class:`SettingsError`, one line naming the setting. Nothing here logs or
+echoes ``DISCORD_TOKEN``: it is never validated beyond being present.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+from dotenv import dotenv_values
+
+from .errors import CorpusError
+
+DOTENV = ".env"
+DEFAULT_FETCH_TIMEOUT = 15.0
+
+DB = "ARTICLEBOT_DB"
+SAMPLES = "ARTICLEBOT_SAMPLES"
+ALLOW_PRIVATE_URLS = "ARTICLEBOT_ALLOW_PRIVATE_URLS"
+FETCH_TIMEOUT = "ARTICLEBOT_FETCH_TIMEOUT"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class SettingsError(CorpusError, ValueError):
+    """A setting has a value we cannot use; the message is one line naming the setting."""
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """``.env`` text as a dict (python-dotenv's format: ``KEY=value``, ``export``, quotes, ``#`` comments).
+
+    ``${VAR}`` is kept as written (no interpolation); a line without ``=`` sets nothing.
+    """
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """The settings in ``path``; {} when there is no such file."""
+    try:
+        stat = path.stat()
+        return dict(_parsed(os.path.abspath(path), stat.st_mtime_ns, stat.st_size))
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, str]:
+    """Parsed once per version of the file: a command reads settings several times, and python-dotenv's
+    warning about a line it cannot parse should appear once."""
+    return parse_dotenv(Path(path).read_text(encoding="utf-8", errors="replace"))
+
+
+def load_env(env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> dict[str, str]:
+    """The environment (``env``, else ``os.environ``) merged over ``.env`` (``dotenv``, else ``./.env``)."""
+    merged = read_dotenv(Path(DOTENV) if dotenv is None else dotenv)
+    merged.update(os.environ if env is None else env)
+    return merged
+
+
+def get(name: str, env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """A setting's value, stripped; None when unset or blank. ``env``: an already merged mapping."""
+    value = (load_env() if env is None else env).get(name)
+    return value.strip() if value is not None and value.strip() else None
+
+
+def _shown(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # quoted, and a newline cannot split the message
+
+
+def flag(name: str, default: bool, env: Optional[Mapping[str, str]] = None) -> bool:
+    value = get(name, env)
+    if value is None:
+        return default
+    if value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    raise SettingsError(f"{name} must be 1 or 0 (or true/false, yes/no, on/off), got {_shown(value)}")
+
+
+def seconds(name: str, default: float, env: Optional[Mapping[str, str]] = None) -> float:
+    value = get(name, env)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (0 < number < math.inf):
+        raise SettingsError(f"{name} must be a positive number of seconds, got {_shown(value)}")
+    return number
+
+
+# -- the engine's settings (the command line and the bot alike)
+
+
+def db_setting(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """``ARTICLEBOT_DB`` as written (may hold ``{shard}``); None: the default, ./articlebot.db."""
+    return get(DB, env)
+
+
+def load_samples(env: Optional[Mapping[str, str]] = None) -> bool:
+    """``ARTICLEBOT_SAMPLES``: whether a newly created database gets the bundled sample article."""
+    return flag(SAMPLES, True, env)
+
+
+def allow_private_urls(env: Optional[Mapping[str, str]] = None) -> bool:
+    """``ARTICLEBOT_ALLOW_PRIVATE_URLS``: fetch loopback/private/link-local addresses (unsafe)."""
+    return flag(ALLOW_PRIVATE_URLS, False, env)
+
+
+def fetch_timeout(env: Optional[Mapping[str, str]] = None) -> float:
+    """``ARTICLEBOT_FETCH_TIMEOUT``: seconds for fetching one URL, redirects included."""
+    return seconds(FETCH_TIMEOUT, DEFAULT_FETCH_TIMEOUT, env)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    db: Optional[str] = None
+    samples: bool = True
+    allow_private_urls: bool = False
+    fetch_timeout: float = DEFAULT_FETCH_TIMEOUT
+
+    @classmethod
+    def load(cls, env: Optional[Mapping[str, str]] = None) -> "EngineSettings":
+        """All engine settings at once, so a bad one is reported at startup rather than mid-command."""
+        e = load_env() if env is None else env
+        return cls(db_setting(e), load_samples(e), allow_private_urls(e), fetch_timeout(e))

@@ -21,6 +21,19 @@ from .vocabulary import VisibleVocabulary
 _UNGROUPED_FIGURE = re.compile(r"^([1-9]\d{3,})([a-z]*)$")
 _LONG_STOP_WORDS = sorted(w for w in STOP_WORDS if len(w) >= 4)
 MAX_TERMS = 32
+# Chat shorthand that carries no topic ("chelsea vs arsenal result"): never a word to find.
+_QUESTION_NOISE = frozenset({"vs", "versus", "v", "pls", "plz", "lol"})
+# What an ask channel hears that is not a question about the news: greetings, and questions put to the
+# people in the channel ("does anyone want pizza?", "is anyone here?", "what time is the meeting?").
+_SMALL_TALK = re.compile(
+    r"^\s*(?:hey|hi|hello|yo|ok|okay|lol|thanks|thank you|good (?:morning|night|evening))\b[\s!.?]*$"
+    r"|^\s*(?:(?:does|is|can|could|has|will|would|did|do)\s+)?(?:any|some|every)(?:one|body)\s+"
+    r"(?:want|wants|here|know|knows|have|got|free|around|online|up for|else|seen|going|remember|fancy|need|wanna)\b"
+    r"|^\s*(?:what time|when) is (?:the|our|my|your|today's|tonight's) (?:meeting|call|stream|party|raid|event|lunch|dinner)\s*\??\s*$",
+    re.IGNORECASE)
+# A short word one slip from a visible word is as likely another word the articles never use ("obama",
+# "musk", "tesla"): it is corrected only when the correction is found beside the question's other words.
+SHORT_WORD = 6
 
 
 # "what did X say about Y", "what does X think of Y", "X's view on Y", "according to X, Y", "what did X say"
@@ -60,11 +73,14 @@ class QuestionReader:
     def __init__(self, visible: Visible, vocab: VisibleVocabulary) -> None:
         self.visible = visible
         self.vocab = vocab
+        self.unknown: list[str] = []      # words no visible article holds, as typed and as read
+        self.function_words_only = False  # "a", "is anyone here?": nothing to look for
 
     def terms(self, question: str) -> tuple[list[str], dict[str, str]]:
         """The words to search for, and the corrections made ({typed: read}; never a word read as itself)."""
-        terms = content_terms(question)
-        if not terms:  # "who is he?" -- nothing but stop words: use what there is
+        terms = [t for t in content_terms(question) if t not in _QUESTION_NOISE]
+        if not terms or _SMALL_TALK.search(question):  # "who is he?" -- nothing but stop words: use what there is
+            self.function_words_only = True
             terms = [w.lower() for w in words(question)][:12]
         corrections: dict[str, str] = {}
         out: list[str] = []
@@ -76,6 +92,8 @@ class QuestionReader:
                 corrections[term] = read
                 if read in STOP_WORDS:  # "acording to": a word the search leaves out anyway
                     continue
+            elif term not in known and not self.function_words_only:
+                self.unknown.append(term)
             out.append(read or term)
         return list(dict.fromkeys(out)), corrections
 
@@ -129,8 +147,12 @@ class QuestionReader:
             # whether it is found with them counts (up to a few paragraphs): a common word ("free" for
             # "freze") is found with anything, so past that the likelier slip decides.
             order = {c: i for i, c in enumerate(tied)}
-            return max(tied, key=lambda c: (self.cooccurrence(c, known, cap=3), -order[c]))
-        return candidates[0]
+            best = max(tied, key=lambda c: (self.cooccurrence(c, known, cap=3), -order[c]))
+        else:
+            best = candidates[0]
+        if len(term) <= SHORT_WORD and term not in known and not (others and self.cooccurrence(best, others, cap=1)):
+            return None  # "elon musk" is not "elton must", nor "obama" "osama"
+        return best
 
     def cooccurrence(self, word: str, others: list[str], cap: int = 50) -> int:
         """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""

@@ -12,6 +12,7 @@ else, so another guild's articles can neither answer, nor correct, nor weigh a q
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,10 @@ from .speakers import COURTESY_TITLES
 from .text import INDEX_TOKEN_RE, content_terms, stem
 from .visible import Visible
 
+# A question whose words in no visible article carry this much of its weight asks about something the
+# articles do not hold ("what did obama say about the iphone"); below it, the unknown word is more often
+# a paraphrase or a slip ("russia confiscated yukos assets", "q4 net profit").
+UNKNOWN_SHARE_REFUSED = 0.4
 # "AT&T", "M&S": one name, though the index splits it.
 _AMPERSAND_WORD_RE = re.compile(r"[^\W_]+(?:&[^\W_]+)+")
 
@@ -70,6 +75,16 @@ class Reading:
     corrections: dict[str, str]
     speaker_terms: list[str]
     candidates: list[Candidate]
+    unknown: list[str] = field(default_factory=list)  # question words in no visible article
+    unknown_share: float = 0.0  # their part of the question's word weight (idf)
+    function_words_only: bool = False
+
+    def answered(self) -> bool:
+        """Whether the best passage answers: it covers enough of the question, and the question asks for
+        something the articles hold (not "a", not "how many zebras escaped" when no article has a zebra)."""
+        if not self.candidates or self.function_words_only or self.unknown_share >= UNKNOWN_SHARE_REFUSED:
+            return False
+        return self.candidates[0].coverage >= ANSWERED_THRESHOLD
 
 
 def check_question(question) -> str:
@@ -84,15 +99,19 @@ def check_question(question) -> str:
 def read_and_score(visible: Visible, question: str, article_id: int | None = None) -> Reading:
     """Stages 1-3: read the question, gather candidates, score them (best first)."""
     vocab = visible.vocabulary()
-    terms, corrections = QuestionReader(visible, vocab).terms(question)
+    reader = QuestionReader(visible, vocab)
+    terms, corrections = reader.terms(question)
+    unknown_share = (math.fsum(vocab.idf(t) for t in reader.unknown) / math.fsum(vocab.idf(t) for t in terms)
+                     if reader.unknown else 0.0)
     if not terms:
-        return Reading([], corrections, [], [])
+        return Reading([], corrections, [], [], reader.unknown, unknown_share, reader.function_words_only)
     speaker_terms, topic_terms = split_speaker(parse_speaker(respelled(question, corrections)), terms, corrections)
     candidates = gather(visible, terms, speaker_terms, article_id)
     if candidates:
         score(candidates, question, terms, speaker_terms, topic_terms, vocab)
         candidates.sort(key=lambda c: (-c.score, c.article_id, c.position))
-    return Reading(terms, corrections, speaker_terms, candidates)
+    return Reading(terms, corrections, speaker_terms, candidates, reader.unknown, unknown_share,
+                   reader.function_words_only)
 
 
 def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,
@@ -104,7 +123,7 @@ def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,
     candidates = reading.candidates
     if not candidates:
         return Answer(question, False, [], 0, reading.corrections)
-    answered = candidates[0].coverage >= ANSWERED_THRESHOLD
+    answered = reading.answered()
     stems = {x for t in reading.terms for x in index_stems(t)}
     results = [Passage(c.article_id, c.title, c.url, c.position, c.total, c.text, c.score,
                        _matched_words(c.text, stems), [s["name"] for s in c.speakers])

@@ -178,7 +178,8 @@ def _ask(corpus: Corpus, args) -> int:
         if answer.results:
             print("Closest passages:\n")
     for p in answer.results:
-        print(f"[{p.title}, paragraph {p.paragraph} of {p.paragraphs_total}]" + (f" {p.url}" if p.url else ""))
+        who = f" ({', '.join(p.speakers)} speaking)" if p.speakers else ""
+        print(f"[{p.title}, paragraph {p.paragraph} of {p.paragraphs_total}]{who}" + (f" {p.url}" if p.url else ""))
         print(f"  {p.text}\n")
     return 0
 

@@ -47,7 +47,8 @@ class Passage:
 
     def to_dict(self) -> dict:
         return {"article_id": self.article_id, "title": self.title, "url": self.url,
-                "paragraph": self.paragraph, "text": self.text, "score": round(self.score, 4)}
+                "paragraph": self.paragraph, "text": self.text, "score": round(self.score, 4),
+                "speakers": list(self.speakers)}
 
 
 @dataclass

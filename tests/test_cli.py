@@ -27,7 +27,8 @@ def test_fresh_install_answers_the_headline_question(tmp_path):
         assert answer["answered"] is True
         top = [r["text"] for r in answer["results"][:3]]
         assert all(any(t.startswith(o) for t in top) for o in INTERPOL_OPENINGS)
-        assert set(answer["results"][0]) == {"article_id", "title", "url", "paragraph", "text", "score"}
+        assert set(answer["results"][0]) == {"article_id", "title", "url", "paragraph", "text", "score", "speakers"}
+        assert all(r["speakers"] == ["Vladimir Kolokoltsev"] for r in answer["results"][:3])
         assert answer["corrections"] == ({} if "Kolokoltsev" in question else {"kolokolsev": "kolokoltsev"})
     assert (tmp_path / "articlebot.db").exists()
 

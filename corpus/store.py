@@ -21,6 +21,7 @@ from typing import Iterator
 
 import sqlite_utils
 
+from . import database
 from .errors import CorpusError
 from .ingest import Document
 from .speakers import attribute
@@ -178,9 +179,10 @@ def paragraph_words(text: str) -> set[str]:
 class Corpus:
     """The article engine: store articles, answer questions. See `corpus.search` for ranking."""
 
-    def __init__(self, path: Path, *, created: bool) -> None:
+    def __init__(self, path: Path, *, created: bool, readonly: bool = False) -> None:
         self.path = path
         self.created = created
+        self.readonly = readonly
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -191,39 +193,30 @@ class Corpus:
 
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, load_samples: bool | None = None) -> "Corpus":
+    def open(cls, path: str | os.PathLike | None = None, *, load_samples: bool | None = None,
+             readonly: bool = False) -> "Corpus":
         db_path = resolve_db_path(path)
         if db_path.exists() and db_path.is_dir():
             raise CorpusError(f"{db_path} is a directory, not a database file")
         if not db_path.parent.exists():
             raise CorpusError(f"cannot create the database: folder {db_path.parent} does not exist")
         created = not db_path.exists() or db_path.stat().st_size == 0
-        corpus = cls(db_path, created=created)
+        corpus = cls(db_path, created=created, readonly=readonly)
         try:
             corpus._migrate()
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             corpus.close()
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise CorpusError(f"{db_path} is busy: another process holds a long write; try again") from exc
-            raise CorpusError(f"cannot open {db_path}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            corpus.close()
-            raise CorpusError(f"{db_path} is not an articlebot database ({exc})") from exc
+            raise database.explain(exc, db_path) from exc
         if load_samples is None:
             load_samples = os.environ.get("ARTICLEBOT_SAMPLES", "1").strip().lower() not in {"0", "false", "no", "off"}
-        if created and load_samples:
+        if created and load_samples and not readonly:
             from .samples import load_samples as _load
 
             _load(corpus)
         return corpus
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        return conn
+        return database.connect(self.path, readonly=self.readonly)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -266,7 +259,8 @@ class Corpus:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite already rolled back after some errors (a full disk)
+                    conn.execute("ROLLBACK")
                 raise
             else:
                 conn.execute("COMMIT")
@@ -278,6 +272,9 @@ class Corpus:
         # Read-only check first: opening a current database must not queue behind a running write.
         if self.schema_version() == SCHEMA_VERSION:
             return
+        if self.readonly:
+            raise CorpusError(f"{self.path} needs an upgrade (schema version {self.schema_version()}), "
+                              f"but it is read-only: make it writable and run any articlebot command once")
         with self._write() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:

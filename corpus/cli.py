@@ -11,6 +11,7 @@ import os
 import re
 import sqlite3
 import sys
+import unicodedata
 from pathlib import Path
 
 from . import database, limits
@@ -122,7 +123,7 @@ def _open(path: Path, args) -> Corpus:
 def printable(text: str) -> str:
     """Text safe for a terminal: control characters (escape sequences in a file name), bidi overrides
     and undecodable bytes are shown as escapes instead of acting on the terminal."""
-    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+    return "".join(ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else _escape(ch) for ch in text)
 
 
 def _escape(ch: str) -> str:

@@ -118,9 +118,16 @@ def check(path: Path) -> list[str]:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CORRUPT:
-            return [f"damaged: {exc}: restore a backup"]
-        return [str(explain(exc, path))]
+        return [_unreadable(exc)]
+
+
+def _unreadable(exc: sqlite3.Error) -> str:
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_CORRUPT:
+        return f"damaged ({exc}): restore a backup"
+    if code == sqlite3.SQLITE_NOTADB:
+        return "not an SQLite database, or its first page is damaged: check the path, or restore a backup"
+    return f"cannot be checked: {exc}"
 
 
 def _check_copy(conn: sqlite3.Connection) -> list[str]:

@@ -120,6 +120,20 @@ def test_a_read_only_file_can_be_written_again_once_made_writable(tmp_path, read
     assert out.stdout.startswith('added #6 "Roddick into San Jose final"')
 
 
+def test_a_read_only_database_of_an_older_version_says_how_to_upgrade(tmp_path, read_only):
+    from corpus.store import MIGRATIONS
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    MIGRATIONS[1](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    read_only(db, 0o444)
+    assert one_error_line(run("list", db=db, as_user=True)) == (
+        f"error: {db} needs an upgrade (schema version 1), but it is read-only: "
+        f"make it writable and run any articlebot command once")
+
+
 # -- damaged ---------------------------------------------------------------------------------------
 
 def damage(path) -> None:

@@ -216,10 +216,14 @@ def test_reading_commands_do_not_create_a_mistyped_database(tmp_path, command):
     line = one_error_line(run(*command, db="bcc.db", cwd=tmp_path))
     assert line == ("error: bcc.db does not exist: check the path "
                     "(a new database is made by `articlebot --db bcc.db ingest PATH_OR_URL`)")
-    from_env = run(*command, cwd=tmp_path, env_extra={"ARTICLEBOT_DB": "bcc.db"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_mistyped_articlebot_db_is_not_created_by_ask_but_by_ingest(tmp_path):
+    from_env = run("ask", "interpol", cwd=tmp_path, env_extra={"ARTICLEBOT_DB": "bcc.db"})
     assert one_error_line(from_env).startswith("error: bcc.db does not exist")
     assert list(tmp_path.iterdir()) == []
-    made = run("ingest", str(FIXTURES / "bbc-sport-005.txt"), db="bcc.db", cwd=tmp_path)  # ingest creates it
+    made = run("ingest", str(FIXTURES / "bbc-sport-005.txt"), db="bcc.db", cwd=tmp_path)
     assert made.returncode == 0 and made.stdout.startswith('added #2 "Dibaba breaks 5,000m world record"')
 
 

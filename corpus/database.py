@@ -38,7 +38,9 @@ def _readonly_uri(path: Path) -> str:
     # A read-only connection to a WAL database needs the -wal and -shm files. When a writer has them
     # open, share them (mode=ro sees its commits). When there are none, do not create them: SQLite would
     # give them the database file's mode and owner as seen by this user, and a read-only -shm left behind
-    # makes the next writer fail. The file alone is then the whole database: read it as immutable.
+    # makes the next writer fail. The file alone is then the whole database: read it as immutable (a
+    # writer that starts meanwhile, as another user, is not seen, and a checkpoint it runs during this
+    # read could make the read fail as "damaged"; the file is not changed by it either way).
     uri = "file:" + quote(str(path.absolute())) + "?mode=ro"
     return uri if Path(f"{path}-wal").exists() else uri + "&immutable=1"
 

@@ -10,21 +10,30 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import sqlite3
 import sys
+import unicodedata
+from pathlib import Path
 
-from . import limits
-from .errors import CorpusError, IngestError
-from .ingest import document_from_path, document_from_url, expand_paths, is_url
-from .scopes import Corpus
-from .settings import EngineSettings, SettingsError
+from . import database, limits
+from .errors import CorpusError, DiskFullError, IngestError
+from .ingest import document_from_path, document_from_url, find_sources, is_url
+from .scopes import Corpus, guild_dir
+from .settings import EngineSettings, SettingsError, db_setting
+from .store import resolve_db_path
 
 PROG = "articlebot"
 
 
 def _guild(value: str) -> int:
-    if not value.strip().isdigit():
+    text = value.strip()
+    if not re.fullmatch(r"[0-9]+", text):  # ASCII only: int() would also read "١٢٣" as 123
         raise argparse.ArgumentTypeError(f"guild id must be a number, got {value!r}")
-    return int(value)
+    if not 0 < int(text) < 2**64:
+        raise argparse.ArgumentTypeError(f"{text} is not a Discord server id: copy the server's id "
+                                         f"(right-click the server, Copy Server ID)")
+    return int(text)
 
 
 def _limit(value: str) -> int:
@@ -67,8 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guild", type=_guild, metavar="ID")
     p.add_argument("--json", action="store_true")
 
+    sub.add_parser("check", help="check the database file: SQLite integrity and the full-text index")
     sub.add_parser("run", help="start the Discord bot (settings from the environment or .env)")
     return parser
+
+
+# What each command needs of the database: (the file must exist, the command writes to it).
+# Only the default ./articlebot.db is created by a reading command, so a mistyped --db is an error.
+NEEDS = {"ingest": (False, True), "ask": (True, False), "list": (True, False), "stats": (True, False),
+         "remove": (True, True)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,16 +97,23 @@ def main(argv: list[str] | None = None) -> int:
         from bot.main import run
 
         return run(db=args.db)
+    path = None
     try:
         EngineSettings.load()  # a bad value stops here, in one line, not halfway through a command
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        with Corpus.open(args.db) as corpus:
+        path = resolve_db_path(args.db)
+        if args.command == "check":
+            return _check(path)
+        with _open(path, args) as corpus:
             return COMMANDS[args.command](corpus, args)
     except CorpusError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(str(exc))
+        return 1
+    except sqlite3.Error as exc:
+        _error(str(database.explain(exc, path)))
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -100,37 +123,77 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _open(path: Path, args) -> Corpus:
+    must_exist, writes = NEEDS[args.command]
+    explicit = bool(args.db or db_setting())
+    readonly = database.check_access(path, must_exist=must_exist and explicit, writes=writes)
+    return Corpus.open(path, readonly=readonly)
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (escape sequences in a file name), bidi overrides
+    and undecodable bytes are shown as escapes instead of acting on the terminal."""
+    return "".join(ch if ch.isprintable() or unicodedata.category(ch) == "Zs" else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    if "\udc80" <= ch <= "\udcff":  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"\\x{ord(ch) - 0xDC00:02x}"
+    return ch.encode("unicode_escape").decode("ascii")
+
+
+def _error(message: str) -> None:
+    print(f"error: {printable(message)}", file=sys.stderr)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _ingest(corpus: Corpus, args) -> int:
-    sources = expand_paths(args.sources)
+    sources, skipped = find_sources(args.sources)
+    for path, why in skipped:
+        print(printable(f"skipped {path}: {why}"), file=sys.stderr)
     if not sources:
-        print("error: no .txt, .md, .html or .htm files found", file=sys.stderr)
+        _error("no .txt, .md, .html or .htm files found")
         return 1
     if args.title and len(sources) > 1:
-        print("error: --title applies to a single article, but several were given", file=sys.stderr)
+        _error("--title applies to a single article, but several were given")
         return 1
     failed = 0
     progress = _Progress(len(sources)) if len(sources) > 5 and sys.stderr.isatty() else None
     for source in sources:
-        try:
-            if is_url(source):
-                doc = document_from_url(source, title=args.title)
-            else:
-                doc = document_from_path(source, title=args.title)
-            result = corpus.add(doc, guild_id=args.guild, added_by="cli")
-        except IngestError as exc:
-            failed += 1
-            line = f"error: {source}: {exc}"
-        else:
-            line = (f'added #{result.article_id} "{result.title}" ({result.paragraphs} paragraphs)'
-                    if result.status == "added" else f"duplicate of #{result.article_id}")
+        line, ok = _ingest_one(corpus, source, args)
+        failed += not ok
         if progress:
             progress.clear()
-        print(line, flush=progress is not None)
+        print(printable(line), file=sys.stdout if ok else sys.stderr, flush=progress is not None)
         if progress:
             progress.step()
     if progress:
         progress.done()
     return 1 if failed else 0
+
+
+def _ingest_one(corpus: Corpus, source: str, args) -> tuple[str, bool]:
+    """The line to print for one source, and whether it was stored. A full disk fails this source only."""
+    try:
+        if is_url(source):
+            doc = document_from_url(source, title=args.title)
+        else:
+            doc = document_from_path(source, title=args.title)
+        result = corpus.add(doc, guild_id=args.guild, added_by="cli")
+    except IngestError as exc:
+        return f"error: {source}: {exc}", False
+    except sqlite3.Error as exc:
+        error = database.explain(exc, corpus.path)
+        if not isinstance(error, DiskFullError):
+            raise error from exc
+        return f"error: {source}: {error}", False
+    if result.status == "added":
+        return (f'added #{result.article_id} "{result.title}" ({plural(result.paragraphs, "paragraph")})'
+                f" from {source}"), True
+    return f"duplicate of #{result.article_id} from {source}", True
 
 
 class _Progress:
@@ -174,12 +237,13 @@ def _ask(corpus: Corpus, args) -> int:
     if answer.corrections:
         print(f"({answer.corrections_note()})\n")
     if not answer.answered:
-        print(f"Not found in the {corpus.count_articles(args.guild)} articles I know.")
+        print(f"Not found in the {plural(corpus.count_articles(args.guild), 'article')} I know.")
         if answer.results:
             print("Closest passages:\n")
     for p in answer.results:
         who = f" ({', '.join(p.speakers)} speaking)" if p.speakers else ""
-        print(f"[{p.title}, paragraph {p.paragraph} of {p.paragraphs_total}]{who}" + (f" {p.url}" if p.url else ""))
+        print(printable(f"[{p.title}, paragraph {p.paragraph} of {p.paragraphs_total}]{who}"
+                        + (f" {p.url}" if p.url else "")))
         print(f"  {p.text}\n")
     return 0
 
@@ -213,17 +277,17 @@ def _list(corpus: Corpus, args) -> int:
         print("no articles yet: add some with `articlebot ingest PATH_OR_URL`")
     for a in articles:
         where = "" if a.scope == "shared" else f" [guild {a.scope}]"
-        print(f"#{a.id} {a.title} ({a.paragraphs} paragraphs){where}" + (f" {a.url}" if a.url else ""))
+        print(printable(f"#{a.id} {a.title} ({plural(a.paragraphs, 'paragraph')}){where}" + (f" {a.url}" if a.url else "")))
     return 0
 
 
 def _remove(corpus: Corpus, args) -> int:
     info = corpus.article(args.id, guild_id=args.guild)
     if corpus.remove(args.id, guild_id=args.guild):
-        print(f'removed #{args.id} "{info.title}"')
+        print(printable(f'removed #{args.id} "{info.title}"'))
         return 0
-    scope = f"guild {args.guild}" if args.guild else "the shared scope"
-    print(f"error: no article #{args.id} in {scope}", file=sys.stderr)
+    scope = "the shared scope" if args.guild is None else f"guild {args.guild}"
+    _error(f"no article #{args.id} in {scope}")
     return 1
 
 
@@ -232,9 +296,23 @@ def _stats(corpus: Corpus, args) -> int:
     if args.json:
         print(json.dumps(stats))
         return 0
-    print(f"{stats['articles']} articles, {stats['paragraphs']} paragraphs, {stats['words']:,} words, "
-          f"{stats['db_bytes'] / 1_000_000:.1f} MB ({stats['path']}, schema v{stats['schema_version']})")
+    print(printable(f"{plural(stats['articles'], 'article')}, {plural(stats['paragraphs'], 'paragraph')}, "
+                    f"{stats['words']:,} words, {stats['db_bytes'] / 1_000_000:.1f} MB "
+                    f"({stats['path']}, schema v{stats['schema_version']})"))
     return 0
+
+
+def _check(path: Path) -> int:
+    """`articlebot check`: one line per problem SQLite and FTS5 find; exit 1 if any."""
+    database.check_access(path, must_exist=True, writes=False)
+    files = [path, *sorted(guild_dir(path).glob("*.db"))]  # the shared file and every guild's
+    problems = [(file, problem) for file in files for problem in database.check(file)]
+    for file, problem in problems:
+        print(printable(f"{file}: {problem}"))
+    if not problems:
+        what = f"{path}" + (f" and {plural(len(files) - 1, 'guild file')}" if len(files) > 1 else "")
+        print(printable(f"{what}: ok (SQLite integrity and full-text index checked)"))
+    return 1 if problems else 0
 
 
 COMMANDS = {"ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats}

@@ -15,3 +15,11 @@ class FetchError(IngestError):
 
 class QuestionError(CorpusError):
     """A question that cannot be asked (empty, too long)."""
+
+
+class StorageError(CorpusError):
+    """The database file cannot be used: damaged, read-only, busy, missing (see corpus.database)."""
+
+
+class DiskFullError(StorageError):
+    """The disk is full: this write failed, but reading and later writes may still work."""

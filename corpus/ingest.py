@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,18 +174,31 @@ def document_from_bytes(data: bytes, filename: str, *, title: str | None = None,
 
 def document_from_path(path: str | os.PathLike, *, title: str | None = None) -> Document:
     path = Path(path)
-    if not path.exists():
-        raise IngestError("no such file")
-    if path.is_dir():
-        raise IngestError("is a directory")
-    if path.stat().st_size > limits.MAX_ARTICLE_BYTES:
-        raise IngestError(f"too large: {path.stat().st_size / 1_000_000:.1f} MB (the limit is "
-                          f"{limits.MAX_ARTICLE_BYTES // 1_000_000} MB)")
+    return document_from_bytes(_read_regular_file(path), path.name, title=title)
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The file's bytes; a FIFO, device or socket is refused, never waited on."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO must not block until a writer comes
+    except FileNotFoundError:
+        raise IngestError("no such file") from None
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror or exc}") from exc
-    return document_from_bytes(data, path.name, title=title)
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        mode, size = info.st_mode, info.st_size
+        if stat.S_ISDIR(mode):
+            raise IngestError("is a directory")
+        if not stat.S_ISREG(mode):
+            raise IngestError("not a regular file (a FIFO, device or socket)")
+        if size > limits.MAX_ARTICLE_BYTES:
+            raise IngestError(f"too large: {size / 1_000_000:.1f} MB (the limit is "
+                              f"{limits.MAX_ARTICLE_BYTES // 1_000_000} MB)")
+        try:
+            return f.read(limits.MAX_ARTICLE_BYTES + 1)  # one byte over: a file that grew is still refused
+        except OSError as exc:
+            raise IngestError(f"cannot read: {exc.strerror or exc}") from exc
 
 
 def document_from_url(url: str, *, title: str | None = None, allow_private: bool | None = None) -> Document:
@@ -203,13 +217,65 @@ def is_url(source: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source))
 
 
-def expand_paths(sources: list[str]) -> list[str]:
-    """Directories become the article files inside them (recursive, sorted); other sources pass through."""
-    out: list[str] = []
+# Files a dataset or repository carries beside its articles, by name without extension.
+NOT_ARTICLES = {"readme", "license", "licence", "copying", "changelog", "changes", "history", "authors",
+                "contributors", "contributing", "code_of_conduct", "security", "notice", "install", "todo"}
+
+
+def find_sources(sources: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Directories become the article files inside them (recursive, sorted); other sources pass through,
+    read even when named README. Returns (sources, skipped): (path, why) for each file of a directory
+    left out: not a regular file, a link leading out of the directory, a README or licence."""
+    found: list[str] = []
+    skipped: list[tuple[str, str]] = []
     for source in sources:
-        path = Path(source)
-        if not is_url(source) and path.is_dir():
-            out.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES)
+        if not is_url(source) and Path(source).is_dir():
+            files, left_out = _walk(Path(source))
+            found.extend(files)
+            skipped.extend(left_out)
         else:
-            out.append(source)
-    return out
+            found.append(source)
+    return found, skipped
+
+
+def expand_paths(sources: list[str]) -> list[str]:
+    return find_sources(sources)[0]
+
+
+def _walk(folder: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    root = folder.resolve()
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for dirpath, dirnames, filenames in os.walk(folder):  # links to folders are listed, not entered
+        skipped.extend((Path(dirpath, n), LINK_OUT) for n in dirnames if _leaves(Path(dirpath, n), root))
+        for name in filenames:
+            path = Path(dirpath, name)
+            if path.suffix.lower() not in SUFFIXES:
+                continue
+            why = LINK_OUT if _leaves(path, root) else _why_not_an_article(path)
+            if why:
+                skipped.append((path, why))
+            else:
+                files.append(path)
+    return [str(p) for p in sorted(files)], [(str(p), why) for p, why in sorted(skipped)]
+
+
+LINK_OUT = "a link leading out of the folder"
+
+
+def _leaves(path: Path, root: Path) -> bool:
+    """A link whose target is outside the folder being read (sub/passwd.txt -> /etc/passwd)."""
+    return path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(root)
+
+
+def _why_not_an_article(path: Path) -> str | None:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a broken link (or a loop of links)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, device or socket)"
+    kind = path.name.split(".")[0]
+    if kind.lower() in NOT_ARTICLES:
+        return f"a {kind.upper()} file, not an article (give its path to read it anyway)"
+    return None

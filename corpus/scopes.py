@@ -19,7 +19,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from . import search, settings
+from . import database, search, settings
 from .errors import CorpusError
 from .ingest import Document
 from .store import (SHARED_SCOPE, AddResult, ArticleInfo, PreparedArticle, Store, delete_articles,
@@ -37,17 +37,19 @@ def guild_dir(shared_path: Path) -> Path:
 class Corpus:
     """The article engine: store articles in their scope's file, answer questions from the visible ones."""
 
-    def __init__(self, path: Path, *, created: bool) -> None:
+    def __init__(self, path: Path, *, created: bool, readonly: bool = False) -> None:
         self.path = path
         self.created = created
+        self.readonly = readonly
         self.guild_dir = guild_dir(path)
-        self.shared = Store(path, SHARED_SCOPE)
+        self.shared = Store(path, SHARED_SCOPE, readonly=readonly)
         self._guilds: OrderedDict[str, Store] = OrderedDict()
         self._guilds_lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, load_samples: bool | None = None) -> "Corpus":
+    def open(cls, path: str | os.PathLike | None = None, *, load_samples: bool | None = None,
+             readonly: bool = False) -> "Corpus":
         db_path = resolve_db_path(path)
         if load_samples is None:  # read (and checked) before the file is created
             load_samples = settings.load_samples()
@@ -56,21 +58,16 @@ class Corpus:
         if not db_path.parent.exists():
             raise CorpusError(f"cannot create the database: folder {db_path.parent} does not exist")
         created = not db_path.exists() or db_path.stat().st_size == 0
-        corpus = cls(db_path, created=created)
+        corpus = cls(db_path, created=created, readonly=readonly)
         try:
             corpus.shared.migrate(before_version_3=corpus._move_guild_rows_out)
         except CorpusError:
             corpus.close()
             raise
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             corpus.close()
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise CorpusError(f"{db_path} is busy: another process holds a long write; try again") from exc
-            raise CorpusError(f"cannot open {db_path}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            corpus.close()
-            raise CorpusError(f"{db_path} is not an articlebot database ({exc})") from exc
-        if created and load_samples:
+            raise database.explain(exc, db_path) from exc
+        if created and load_samples and not readonly:
             from .samples import load_samples as _load
 
             _load(corpus)
@@ -107,8 +104,11 @@ class Corpus:
                 return None
             if create:
                 self.guild_dir.mkdir(exist_ok=True)
-            store = Store(path, scope)
-            store.migrate()
+            store = Store(path, scope, readonly=self.readonly)
+            try:
+                store.migrate()
+            except sqlite3.Error as exc:
+                raise database.explain(exc, path) from exc
             self._guilds[scope] = store
             while len(self._guilds) > OPEN_GUILD_FILES:
                 _, evicted = self._guilds.popitem(last=False)

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from . import settings
+from . import database, settings
 from .errors import CorpusError
 from .ingest import Document
 from .schema import MIGRATIONS, SCHEMA_VERSION, speaker_names, speakers_json
@@ -109,9 +109,10 @@ class PreparedArticle:
 class Store:
     """One scope's database file."""
 
-    def __init__(self, path: Path, scope: str) -> None:
+    def __init__(self, path: Path, scope: str, *, readonly: bool = False) -> None:
         self.path = path
         self.scope = scope
+        self.readonly = readonly
         self.first_id = 1 if scope == SHARED_SCOPE else GUILD_ID_BASE + 1
         self._write_lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
@@ -125,12 +126,7 @@ class Store:
 
     # -- connections ---------------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        return conn
+        return database.connect(self.path, readonly=self.readonly)
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
@@ -165,7 +161,8 @@ class Store:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite already rolled back after some errors (a full disk)
+                    conn.execute("ROLLBACK")
                 raise
             else:
                 conn.execute("COMMIT")
@@ -186,6 +183,9 @@ class Store:
             self._check_scope()
             return
         version = self.schema_version()
+        if self.readonly:
+            raise CorpusError(f"{self.path} needs an upgrade (schema version {version}), "
+                              f"but it is read-only: make it writable and run any articlebot command once")
         if version > SCHEMA_VERSION:
             raise CorpusError(f"{self.path} has schema version {version}, newer than this articlebot "
                               f"({SCHEMA_VERSION}): upgrade articlebot")

@@ -18,6 +18,16 @@ def run(*args, db=None, stdin=None, env_extra=None, cwd=None):
     return subprocess.run(cmd, capture_output=True, text=True, input=stdin, env=env, cwd=cwd, timeout=120)
 
 
+@pytest.fixture
+def db(tmp_path):
+    """A database with the bundled sample, made the way the bot makes it (reading commands create none)."""
+    from corpus import Corpus
+
+    path = tmp_path / "a.db"
+    Corpus.open(path).close()
+    return path
+
+
 def test_fresh_install_answers_the_headline_question(tmp_path):
     """No --db, nothing set up: ./articlebot.db is created with the sample and answers at once."""
     for question in ("what did Kolokoltsev say about Interpol", "what did kolokolsev say about interpoll"):
@@ -33,15 +43,15 @@ def test_fresh_install_answers_the_headline_question(tmp_path):
     assert (tmp_path / "articlebot.db").exists()
 
 
-def test_readable_answer_says_how_a_typo_was_read(tmp_path):
-    out = run("ask", "what did kolokolsev say about interpoll", db=tmp_path / "a.db")
+def test_readable_answer_says_how_a_typo_was_read(db):
+    out = run("ask", "what did kolokolsev say about interpoll", db=db)
     assert out.returncode == 0
     assert out.stdout.startswith('(read "kolokolsev" as "kolokoltsev")')
     assert "The Russian minister complained" in out.stdout
 
 
-def test_readable_answer(tmp_path):
-    out = run("ask", "what did Kolokoltsev say about Interpol", db=tmp_path / "a.db")
+def test_readable_answer(db):
+    out = run("ask", "what did Kolokoltsev say about Interpol", db=db)
     assert out.returncode == 0
     assert "paragraph 10 of 24" in out.stdout
     assert "The Russian minister complained" in out.stdout
@@ -53,11 +63,10 @@ def test_ingest_lines_and_exit_codes(tmp_path):
     good.write_text("Lighthouse strike\n\nKeepers walked out on Monday, the union said.\n")
     out = run("ingest", str(good), str(tmp_path / "missing.txt"), db=db)
     assert out.returncode == 1
-    lines = out.stdout.splitlines()
-    assert lines[0].startswith('added #2 "Lighthouse strike" (1 paragraphs)')
-    assert lines[1] == f"error: {tmp_path / 'missing.txt'}: no such file"
+    assert out.stdout.splitlines() == [f'added #2 "Lighthouse strike" (1 paragraph) from {good}']
+    assert out.stderr.splitlines() == [f"error: {tmp_path / 'missing.txt'}: no such file"]
     again = run("ingest", str(good), db=db)
-    assert again.returncode == 0 and again.stdout.strip() == "duplicate of #2"
+    assert again.returncode == 0 and again.stdout.strip() == f"duplicate of #2 from {good}"
 
 
 def test_ingest_directory_html_guild_and_title(tmp_path):
@@ -76,8 +85,7 @@ def test_ingest_directory_html_guild_and_title(tmp_path):
     assert titled.stdout.startswith('added #1000001 "Police chiefs"')
 
 
-def test_batch_is_jsonl_in_order(tmp_path):
-    db = tmp_path / "a.db"
+def test_batch_is_jsonl_in_order(tmp_path, db):
     questions = tmp_path / "q.txt"
     questions.write_text("what did Deng Yuwen say\nbanana bread\n\nwhat did Kolokoltsev say about Interpol\n")
     out = run("ask", "--batch", str(questions), "--json", "--limit", "2", db=db)
@@ -89,10 +97,9 @@ def test_batch_is_jsonl_in_order(tmp_path):
     assert all(len(r["results"]) <= 2 for r in rows)
 
 
-def test_list_remove_stats(tmp_path):
-    db = tmp_path / "a.db"
+def test_list_remove_stats(db):
     assert "#1 Chinese and Russian police chiefs" in run("list", db=db).stdout
-    assert run("stats", db=db).stdout.startswith("1 articles, 24 paragraphs")
+    assert run("stats", db=db).stdout.startswith("1 article, 24 paragraphs")
     assert run("remove", "1", "--guild", "5", db=db).returncode == 1
     out = run("remove", "1", db=db)
     assert out.returncode == 0 and out.stdout.startswith('removed #1 "Chinese')
@@ -109,8 +116,8 @@ def test_list_remove_stats(tmp_path):
     (("ask", "interpol", "--guild", "abc"), "guild id must be a number"),
     (("remove", "999"), "no article #999"),
 ])
-def test_errors_are_one_line_without_traceback(tmp_path, args, message):
-    out = run(*args, db=tmp_path / "a.db")
+def test_errors_are_one_line_without_traceback(db, args, message):
+    out = run(*args, db=db)
     assert out.returncode != 0
     text = out.stdout + out.stderr
     assert message in text
@@ -122,19 +129,19 @@ def test_empty_and_binary_files(tmp_path):
     (tmp_path / "bin.txt").write_bytes(bytes(range(256)) * 10)
     out = run("ingest", str(tmp_path / "empty.txt"), str(tmp_path / "bin.txt"), db=tmp_path / "a.db")
     assert out.returncode == 1
-    assert out.stdout.splitlines() == [f"error: {tmp_path / 'empty.txt'}: empty file",
+    assert out.stderr.splitlines() == [f"error: {tmp_path / 'empty.txt'}: empty file",
                                        f"error: {tmp_path / 'bin.txt'}: not a text file (binary content)"]
 
 
 def test_samples_off_gives_empty_database_message(tmp_path):
-    out = run("ask", "interpol", db=tmp_path / "e.db", env_extra={"ARTICLEBOT_SAMPLES": "0"})
+    out = run("ask", "interpol", cwd=tmp_path, env_extra={"ARTICLEBOT_SAMPLES": "0"})
     assert out.returncode == 1
     assert out.stderr.strip() == "error: the database has no articles: add some with `articlebot ingest PATH_OR_URL`"
 
 
-def test_punctuation_and_emoji_questions(tmp_path):
+def test_punctuation_and_emoji_questions(db):
     for q in ("?!?!?!", "🙂 interpol 🙂", "what did \"Kolokoltsev\" say -- about: Interpol*?"):
-        out = run("ask", q, "--json", db=tmp_path / "a.db")
+        out = run("ask", q, "--json", db=db)
         assert out.returncode == 0, out.stderr
         json.loads(out.stdout)
 

@@ -138,7 +138,7 @@ def test_samples_off_through_dotenv(tmp_path):
 def test_allow_private_urls_through_dotenv(tmp_path, pages, capsys):
     url = f"{pages}/article"
     assert cli.main(["ingest", url]) == 1
-    assert "refused: 127.0.0.1 is a loopback address" in capsys.readouterr().out
+    assert "refused: 127.0.0.1 is a loopback address" in capsys.readouterr().err
     write_dotenv(tmp_path, "ARTICLEBOT_ALLOW_PRIVATE_URLS=1")
     assert cli.main(["ingest", url]) == 0
     assert capsys.readouterr().out.startswith(f'added #2 "{ARTICLE_TITLE}"')
@@ -149,17 +149,18 @@ def test_fetch_timeout_through_dotenv(tmp_path, pages, monkeypatch, capsys):
     write_dotenv(tmp_path, "ARTICLEBOT_FETCH_TIMEOUT=0.5")
     url = f"{pages}/slow"
     assert cli.main(["ingest", url]) == 1
-    assert capsys.readouterr().out.strip() == f"error: {url}: timed out after 0.5 s"
+    assert capsys.readouterr().err.strip() == f"error: {url}: timed out after 0.5 s"
 
 
 def test_environment_wins_over_dotenv(tmp_path):
     write_dotenv(tmp_path, "ARTICLEBOT_DB=dotenv.db\nARTICLEBOT_SAMPLES=0")
-    out = articlebot("stats", "--json", cwd=tmp_path, env_extra={"ARTICLEBOT_DB": "env.db"})
-    stats = json.loads(out.stdout)
-    assert Path(stats["path"]).name == "env.db" and stats["articles"] == 0  # samples still off, from .env
+    (tmp_path / "story.txt").write_text("Lighthouse strike\n\nThe lighthouse keepers went on strike on Monday.\n")
+    for db, samples, expected in (("env.db", None, 1), ("env2.db", "1", 2)):  # 1: samples still off, from .env
+        env = {"ARTICLEBOT_DB": db, **({"ARTICLEBOT_SAMPLES": samples} if samples else {})}
+        assert articlebot("ingest", "story.txt", cwd=tmp_path, env_extra=env).returncode == 0
+        stats = json.loads(articlebot("stats", "--json", cwd=tmp_path, env_extra=env).stdout)
+        assert Path(stats["path"]).name == db and stats["articles"] == expected
     assert not (tmp_path / "dotenv.db").exists()
-    out = articlebot("stats", "--json", cwd=tmp_path, env_extra={"ARTICLEBOT_DB": "env2.db", "ARTICLEBOT_SAMPLES": "1"})
-    assert json.loads(out.stdout)["articles"] == 1
 
 
 @pytest.mark.parametrize("line, message", [

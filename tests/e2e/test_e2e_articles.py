@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.cooldown import GuildAddGate
+
 from .e2e_support import ROOT, World
 from .fakediscord import EPHEMERAL, MANAGE_GUILD
 
@@ -100,6 +102,7 @@ async def test_refused_files_say_why(world: World, start_bot):
 async def test_list_paginates_show_and_remove_with_confirmation(world: World, start_bot):
     fake = world.fake
     bot = await start_bot()
+    bot.add_gate = GuildAddGate(rate=20)  # eleven adds in a row: over the default per-minute limit
     for n in range(11):
         body = f"Report number {n} on the river festival\n\nThe festival drew crowd number {n} to the river banks."
         i = await fake.slash(world.channel, world.admin, "article add",

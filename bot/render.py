@@ -80,6 +80,14 @@ def escape(text: str) -> str:
     return _LINE_START_MARKDOWN.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+_ESCAPED = re.compile(r"\\([\\*_~|`\[\]<>#-])")
+
+
+def unescape(text: str) -> str:
+    """The text :func:`escape` was given (for a question read back from an answer's content)."""
+    return _ESCAPED.sub(r"\1", text)
+
+
 def bold_matches(text: str, matched: Iterable[str]) -> str:
     """Escape ``text`` and put the words in ``matched`` in bold: case-insensitive, whole words only
     ("Interpol" is bold in "Interpol's" but not in "Interpolation")."""
@@ -123,17 +131,26 @@ _DISCORD_MARKUP = re.compile(
 )
 
 
+_MASKED_LINK = re.compile(r"\[([^\[\]\n]{0,200})\]\(\s*<?https?://[^\s)>]{1,2000}>?\s*\)")
+_WEB_ADDRESS = re.compile(r"<?\bhttps?://[^\s>]{1,2000}>?")
+
+
 def search_text(question: str) -> str:
     """The question without Discord markup (@everyone, @here, user, role and channel mentions, custom
-    emoji, command and time tags): they are not words to search for. The question is still shown as
-    asked."""
-    return one_line(_DISCORD_MARKUP.sub(" ", question))
+    emoji, command and time tags) and web addresses (a masked link keeps its text): they are not words to
+    search for. The question is still shown as asked."""
+    text = _MASKED_LINK.sub(r" \1 ", question)
+    text = _WEB_ADDRESS.sub(" ", text)
+    return one_line(_DISCORD_MARKUP.sub(" ", text))
 
 
 def question_content(question: str, extra: str = "") -> str:
-    """The message content that carries the question (buttons read it back with :func:`question_from`)."""
+    """The message content that carries the question (buttons read it back with :func:`question_from`).
+
+    The question is escaped like passages: what a user typed is shown as typed, never as a masked link,
+    spoiler or bold text inside the bot's own message."""
     room = MAX_CONTENT - len(QUESTION_PREFIX) - (len(extra) + 1 if extra else 0)
-    line = QUESTION_PREFIX + cut(one_line(question), room)
+    line = QUESTION_PREFIX + fit_rendered(one_line(question), room)
     return line + ("\n" + extra if extra else "")
 
 
@@ -144,7 +161,7 @@ def question_from(content: Optional[str]) -> Optional[str]:
     first = content.split("\n", 1)[0][len(QUESTION_PREFIX):].strip()
     if first.endswith(ELLIPSIS):
         first = first[: -len(ELLIPSIS)].rstrip()
-    return first or None
+    return unescape(first) or None
 
 
 def total_embed_chars(embeds: Sequence[discord.Embed]) -> int:

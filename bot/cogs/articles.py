@@ -175,7 +175,7 @@ class ArticleGroup(app_commands.Group, name="article", description="Manage the a
             return
         guild_id, added_by = interaction.guild_id, str(interaction.user.id)
         if file is not None:
-            source = f"`{render.cut(file.filename, 100)}`"
+            source = f"`{render.cut(file.filename, 100).replace('`', chr(39))}`"  # a backtick would end the code span
             if not file.filename.lower().endswith(FILE_SUFFIXES):
                 await send_ephemeral(interaction, f"Couldn't add {source}: only .txt, .md and .html files are articles.")
                 return

@@ -220,3 +220,20 @@ async def test_direct_messages_are_questions(world: World, start_bot):
     refused = await fake.slash(dm, world.member, "article stats")
     ack = await refused.wait_ack()
     assert ack["data"]["flags"] & EPHEMERAL and "only works in a server" in ack["data"]["content"]
+
+
+async def test_markdown_in_a_question_is_shown_as_typed_not_as_a_masked_link(world: World, start_bot):
+    fake = world.fake
+    await start_bot()
+    question = "[Kolokoltsev](https://evil.example/login) what did **he** say about ||Interpol||"
+    asked = await fake.slash(world.channel, world.member, "ask", question=question)
+    msg = await asked.wait_message()
+    shown = ("**Question:** \\[Kolokoltsev\\](https://evil.example/login) what did \\*\\*he\\*\\* "
+             "say about \\|\\|Interpol\\|\\|")
+    assert msg["content"].splitlines()[0] == shown
+    assert "**Interpol" in passages_text(msg)
+    # "More results" reads the question back from the message: the same question, shown the same way.
+    more = await fake.click(msg, world.member, "More results")
+    page2 = await more.wait_message()
+    assert page2["content"].splitlines()[0] == shown
+    assert page2["embeds"] and page2["embeds"][0]["footer"]["text"].startswith("4. paragraph ")

@@ -153,3 +153,25 @@ def test_typos_the_search_corrected_are_shown_with_the_answer_and_with_not_found
     assert missing.content.splitlines()[-1] == '-# read "kolokolsev" as "kolokoltsev"'
     plain = render.render_answer(A("q", [P(text="Some text.")]))
     assert "read " not in plain.content
+
+
+@pytest.mark.parametrize("limit", [50, 300, 4000])
+def test_split_rendered_shows_all_of_a_long_passage_within_the_limit(limit):
+    text = LOREM.replace("harbour", "*harbour* [x]").strip()
+    pieces = render.split_rendered(text, limit)
+    assert all(0 < len(p) <= limit for p in pieces)
+    assert render.unescape(" ".join(pieces)) == text
+    assert len(pieces) >= len(render.escape(text)) // limit
+
+
+def test_passages_cut_short_get_read_all_buttons():
+    long = P(text=LOREM, paragraph=4, article_id=7)
+    one = render.render_answer(A("q", [long, P(text="Short.", paragraph=5)]))
+    assert one.read_all == [("Read all", 7, 4)]
+    several = render.render_answer(A("q", [P(text=LOREM, paragraph=n) for n in (1, 2, 3)]), offset=3)
+    assert [label for label, _, _ in several.read_all] == ["Read all #4", "Read all #5", "Read all #6"]
+    assert render.render_answer(A("q", [P(text="Short.")])).read_all == []
+    full = render.render_full(long)
+    assert full[0].content.startswith("Paragraph 4 of 9 in **A title**")
+    assert render.unescape(" ".join(r.embeds[0].description for r in full)) == LOREM.strip()
+    assert all(len(r.embeds[0]) <= render.MAX_DESCRIPTION for r in full)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.server
+import os
 import threading
 import time
 from typing import Iterator
@@ -20,7 +21,7 @@ import pytest
 
 from bot import engine as engine_module
 
-from .e2e_support import SEED_QUESTION, World
+from .e2e_support import SEED_QUESTION, World, build_world, process_env, start_bot_process, stop_bot_process
 from .fakediscord import EPHEMERAL, FakeDiscord
 from .load import answer_time, make_askers
 
@@ -203,3 +204,47 @@ async def test_a_server_adding_too_fast_is_told_when_to_try_again(world: World, 
     other = await fake.slash(world.channel2, world.admin2, "article add",
                              file=fake.upload(world.channel2, "elsewhere.md", b"Elsewhere news\n\nSomething happened."))
     assert "Added article" in (await other.wait_message(timeout=60))["content"]
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    found.add(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to find the worker processes")
+async def test_a_bot_process_reads_in_worker_processes_and_stops_them_when_it_stops(fake: FakeDiscord, tmp_path):
+    world = build_world(fake)
+    proc = await start_bot_process(process_env(fake, tmp_path / "w.db", DEV_GUILD_ID=str(world.guild.id)), tmp_path)
+    try:
+        await fake.wait_connected(timeout=60)
+        await fake.wait_until(lambda: world.guild.id in fake.commands, 30, "commands synced")
+        notes = b"Harbour lighthouse restoration finished\n\nThe old lighthouse reopened on Saturday."
+        added = await fake.slash(world.channel, world.admin, "article add",
+                                 file=fake.upload(world.channel, "lighthouse.md", notes))
+        assert "Added article #2" in (await added.wait_message(timeout=60))["content"]
+        workers = children_of(proc.pid)
+        assert len(workers) >= 1  # the reader (spawn also starts a resource tracker)
+        assert fake.identify_count == 1  # a worker is not a second bot
+    finally:
+        text = await stop_bot_process(proc)
+    assert proc.returncode == 0, text
+    for _ in range(100):  # the workers stop with the bot (polled: nothing else signals it)
+        if not any(running(w) for w in workers):
+            break
+        await asyncio.sleep(0.1)
+    assert not any(running(w) for w in workers)
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has stopped
+    except OSError:
+        return False

@@ -146,7 +146,7 @@ def trickle_server() -> Iterator[http.server.ThreadingHTTPServer]:
 async def test_asks_are_answered_while_other_servers_add_slow_urls(world: World, start_bot, monkeypatch):
     fake = world.fake
     monkeypatch.setenv("ARTICLEBOT_ALLOW_PRIVATE_URLS", "1")  # the slow server is on 127.0.0.1
-    monkeypatch.setenv("ARTICLEBOT_FETCH_TIMEOUT", "3")
+    monkeypatch.setenv("ARTICLEBOT_FETCH_TIMEOUT", "2")
     # Three more servers, each with its admin, adding two slow pages: with the busy server's two, eight
     # slow adds at once, more than there are readers.
     others = [fake.add_guild(f"Adders {n}") for n in range(3)]
@@ -178,7 +178,7 @@ async def test_asks_are_answered_while_other_servers_add_slow_urls(world: World,
     timed_out = [r for r in replies if r not in refused]
     assert len(timed_out) == 8
     for r in timed_out:
-        assert r["content"].startswith(f"Couldn't add <{base}/") and "timed out after 3 s" in r["content"], r["content"]
+        assert r["content"].startswith(f"Couldn't add <{base}/") and "timed out after 2 s" in r["content"], r["content"]
     assert slow.hits == 8  # type: ignore[attr-defined]  # the refused adds never fetched
     assert await bot.engine.count_articles(world.guild.id) == 1  # only the shared sample
 

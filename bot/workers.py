@@ -88,9 +88,10 @@ class _Slot:
     async def start(self) -> None:
         self.pid = await asyncio.wait_for(asyncio.wrap_future(self.executor.submit(os.getpid)), self.START_SECONDS)
 
-    def stop(self) -> None:
-        """Kill the worker (whatever it is doing) and let the executor's threads wind down."""
-        if self.pid is not None:
+    def stop(self, *, kill: bool) -> None:
+        """Let the worker exit; ``kill``: stop it now, whatever it is doing (only while it is known to be
+        running: the pid of a worker that died and was reaped may belong to another process by now)."""
+        if kill and self.pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(self.pid, signal.SIGKILL)
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -135,7 +136,7 @@ class ReaderPool:
     async def _run_in_slot(self, timeout: float, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         slot = self._idle.pop() if self._idle else _Slot()
         self._busy.add(slot)
-        healthy = False
+        healthy, died = False, False
         name = getattr(fn, "__name__", repr(fn))
         try:
             if slot.pid is None:
@@ -143,6 +144,7 @@ class ReaderPool:
                     await slot.start()
                 except (asyncio.TimeoutError, BrokenProcessPool):
                     log.error("a reader worker could not start")
+                    died = True
                     raise ReaderCrashed() from None
             job = asyncio.wrap_future(slot.executor.submit(_call_with_env, _engine_env(), fn, args, kwargs))
             try:
@@ -157,6 +159,7 @@ class ReaderPool:
                 raise
             except BrokenProcessPool:
                 log.error("worker %s died while running %s", slot.pid, name)
+                died = True
                 raise ReaderCrashed() from None
             except ReadTimeout:
                 raise
@@ -171,11 +174,13 @@ class ReaderPool:
             if healthy and not self._closed:
                 self._idle.append(slot)
             else:
-                slot.stop()
+                slot.stop(kill=not healthy and not died)
 
     def close(self) -> None:
         """Stop every worker, killing any job still running."""
         self._closed = True
-        for slot in [*self._idle, *self._busy]:
-            slot.stop()
+        for slot in self._idle:
+            slot.stop(kill=False)
+        for slot in self._busy:
+            slot.stop(kill=True)
         self._idle.clear()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.workers import ReaderBusy, ReaderPool, ReadTimeout
+from bot.workers import ReaderBusy, ReaderCrashed, ReaderPool, ReadTimeout
 from corpus import ingest
 from corpus.errors import IngestError
 
@@ -70,5 +70,16 @@ async def test_jobs_beyond_the_workers_wait_and_beyond_the_queue_are_refused():
             await pool.run(60, time.sleep, 0)
         await asyncio.gather(*running, waiting)
         assert len(pool.pids()) == 2  # never more processes than workers
+    finally:
+        pool.close()
+
+
+async def test_a_worker_that_dies_is_reported_and_replaced():
+    pool = ReaderPool(1, max_waiting=4)
+    try:
+        with pytest.raises(ReaderCrashed, match="the article reader crashed on it"):
+            await pool.run(60, os._exit, 1)  # as if the kernel killed it for its memory
+        doc = await pool.run(60, ingest.document_from_text, "A title\n\nSome words here.")
+        assert doc.title == "A title"
     finally:
         pool.close()

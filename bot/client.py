@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from corpus.errors import CorpusError
 
-from .cooldown import AskCooldown, UserCooldown
+from .cooldown import AskCooldown, GuildAddGate, UserCooldown
 from .engine import Engine
 from .settings import Settings
 from .views import DYNAMIC_ITEMS, NO_MENTIONS, send_ephemeral
@@ -84,11 +84,13 @@ class ArticleBotMixin:
     settings: Settings
     engine: Engine
     ask_cooldown: UserCooldown
+    add_gate: GuildAddGate
 
     def _init_articlebot(self, settings: Settings, engine: Optional[Engine]) -> None:
         self.settings = settings
         self._engine = engine
         self.ask_cooldown = UserCooldown(settings.ask_cooldown_rate, settings.ask_cooldown_per)
+        self.add_gate = GuildAddGate()
 
     @property
     def engine(self) -> Engine:  # type: ignore[override]

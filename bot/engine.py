@@ -1,31 +1,68 @@
-"""The engine, off the event loop: every call runs in a worker thread (``asyncio.to_thread``).
+"""The engine, off the event loop. ``bot/`` calls the engine only through this class.
 
-SQLite queries and article extraction can take from milliseconds to seconds; on the event loop they would
-delay gateway heartbeats and the 3-second interaction acknowledgements. ``corpus.Corpus`` is safe to share
-across threads (one connection per thread, writes serialized), so one instance serves the whole bot.
+Three places, so that no kind of work waits behind another:
+
+- questions and other reads run in their own thread pool (SQLite releases the GIL while it searches);
+- reading an added article (decoding, Markdown and HTML parsing, fetching a URL) runs in worker
+  processes (:mod:`bot.workers`): it handles text anyone who can add an article controls, and a slow
+  regex or parser holds the GIL, which in a thread would freeze the event loop. Each job has a time
+  limit after which its process is killed;
+- storing (``corpus.add``), removing and purging run in a small writer thread pool (SQLite takes one
+  writer at a time anyway).
+
+``corpus.Corpus`` is safe to share across threads (one connection per thread, writes serialized), so
+one instance serves the whole bot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
-from corpus import Corpus, ingest
+from corpus import Corpus, fetch, ingest
+
+from .workers import ReaderPool
+
+READ_THREADS = min(32, (os.cpu_count() or 1) + 4)  # questions, lists, autocomplete
+WRITE_THREADS = 2  # adds' database writes, removals, purges
+READER_WORKERS = 3  # processes reading added articles at once, across all servers
+READER_MAX_WAITING = 16  # adds waiting for a reader beyond those; more are refused ("busy")
+READ_SECONDS = 30.0  # time limit for extracting one file or pasted text (and a fetched page, after fetching)
+
+
+def fetch_seconds() -> float:
+    """The fetch time limit the workers will use (``ARTICLEBOT_FETCH_TIMEOUT``, default 15 s)."""
+    try:
+        value = float(os.environ.get(fetch.TIMEOUT_ENV, "").strip() or fetch.DEFAULT_TIMEOUT)
+    except ValueError:
+        return fetch.DEFAULT_TIMEOUT  # the worker refuses the bad setting with its own message
+    return value if 0 < value < float("inf") else fetch.DEFAULT_TIMEOUT
 
 
 class Engine:
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
+        self._reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="articlebot-read")
+        self._writes = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="articlebot-write")
+        self.readers = ReaderPool(READER_WORKERS, max_waiting=READER_MAX_WAITING)
 
     @classmethod
     async def open(cls, path: Optional[str] = None) -> "Engine":
         return cls(await asyncio.to_thread(Corpus.open, path))
 
     async def close(self) -> None:
+        self.readers.close()
+        await asyncio.to_thread(self._reads.shutdown)
+        await asyncio.to_thread(self._writes.shutdown)
         await asyncio.to_thread(self.corpus.close)
 
     async def _run(self, fn, /, *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._reads, lambda: fn(*args, **kwargs))
+
+    async def _write(self, fn, /, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._writes, lambda: fn(*args, **kwargs))
 
     # -- asking
 
@@ -55,34 +92,26 @@ class Engine:
         return await self._run(self.corpus.paragraphs, article_id, guild_id=guild_id)
 
     async def remove(self, article_id: int, *, guild_id: Optional[int]) -> bool:
-        return await self._run(self.corpus.remove, article_id, guild_id=guild_id)
+        return await self._write(self.corpus.remove, article_id, guild_id=guild_id)
 
     async def purge_guild(self, guild_id: int) -> int:
         """Remove every article the guild added (shared articles stay); returns how many."""
-        return await self._run(self.corpus.purge_guild, guild_id)
+        return await self._write(self.corpus.purge_guild, guild_id)
 
     async def stats(self, guild_id: Optional[int]) -> dict:
         return await self._run(self.corpus.stats, guild_id)
 
-    # -- adding (extraction and storage together, in one worker thread)
+    # -- adding: read the source in a worker process, then store it from a writer thread
 
     async def add_bytes(self, data: bytes, filename: str, *, guild_id: Optional[int], added_by: Optional[str]):
-        def work():
-            doc = ingest.document_from_bytes(data, filename)
-            return self.corpus.add(doc, guild_id=guild_id, added_by=added_by)
-
-        return await self._run(work)
+        doc = await self.readers.run(READ_SECONDS, ingest.document_from_bytes, data, filename)
+        return await self._write(self.corpus.add, doc, guild_id=guild_id, added_by=added_by)
 
     async def add_text(self, text: str, *, title: Optional[str], guild_id: Optional[int], added_by: Optional[str]):
-        def work():
-            doc = ingest.document_from_text(text, title=title)
-            return self.corpus.add(doc, guild_id=guild_id, added_by=added_by)
-
-        return await self._run(work)
+        doc = await self.readers.run(READ_SECONDS, ingest.document_from_text, text, title=title)
+        return await self._write(self.corpus.add, doc, guild_id=guild_id, added_by=added_by)
 
     async def add_url(self, url: str, *, guild_id: Optional[int], added_by: Optional[str]):
-        def work():
-            doc = ingest.document_from_url(url)
-            return self.corpus.add(doc, guild_id=guild_id, added_by=added_by)
-
-        return await self._run(work)
+        limit = fetch_seconds() + READ_SECONDS
+        doc = await self.readers.run(limit, ingest.document_from_url, url)
+        return await self._write(self.corpus.add, doc, guild_id=guild_id, added_by=added_by)

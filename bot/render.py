@@ -11,8 +11,8 @@ Everything here is pure (no I/O); the cogs send what these functions build.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Sequence
 
 import discord
 
@@ -80,6 +80,14 @@ def escape(text: str) -> str:
     return _LINE_START_MARKDOWN.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+_ESCAPED = re.compile(r"\\([\\*_~|`\[\]<>#-])")
+
+
+def unescape(text: str) -> str:
+    """The text :func:`escape` was given (for a question read back from an answer's content)."""
+    return _ESCAPED.sub(r"\1", text)
+
+
 def bold_matches(text: str, matched: Iterable[str]) -> str:
     """Escape ``text`` and put the words in ``matched`` in bold: case-insensitive, whole words only
     ("Interpol" is bold in "Interpol's" but not in "Interpolation")."""
@@ -95,6 +103,24 @@ def bold_matches(text: str, matched: Iterable[str]) -> str:
         pos = m.end()
     out.append(escape(text[pos:]))
     return "".join(out)
+
+
+def split_rendered(text: str, limit: int, render=escape) -> list[str]:
+    """All of ``text`` in consecutive pieces, each ``render``-ed within ``limit`` characters, cut at
+    sentence (else word) boundaries: a passage too long for one embed, shown whole across several."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while rest:
+        n = limit
+        while True:
+            piece = cut(rest, n, marker="").rstrip() or rest[:1]
+            shown = render(piece)
+            if len(shown) <= limit or n <= 1:
+                break
+            n -= max(len(shown) - limit, 1)
+        pieces.append(shown)
+        rest = rest[len(piece):].strip()
+    return pieces
 
 
 def fit_rendered(text: str, limit: int, render=escape) -> str:
@@ -123,17 +149,26 @@ _DISCORD_MARKUP = re.compile(
 )
 
 
+_MASKED_LINK = re.compile(r"\[([^\[\]\n]{0,200})\]\(\s*<?https?://[^\s)>]{1,2000}>?\s*\)")
+_WEB_ADDRESS = re.compile(r"<?\bhttps?://[^\s>]{1,2000}>?")
+
+
 def search_text(question: str) -> str:
     """The question without Discord markup (@everyone, @here, user, role and channel mentions, custom
-    emoji, command and time tags): they are not words to search for. The question is still shown as
-    asked."""
-    return one_line(_DISCORD_MARKUP.sub(" ", question))
+    emoji, command and time tags) and web addresses (a masked link keeps its text): they are not words to
+    search for. The question is still shown as asked."""
+    text = _MASKED_LINK.sub(r" \1 ", question)
+    text = _WEB_ADDRESS.sub(" ", text)
+    return one_line(_DISCORD_MARKUP.sub(" ", text))
 
 
 def question_content(question: str, extra: str = "") -> str:
-    """The message content that carries the question (buttons read it back with :func:`question_from`)."""
+    """The message content that carries the question (buttons read it back with :func:`question_from`).
+
+    The question is escaped like passages: what a user typed is shown as typed, never as a masked link,
+    spoiler or bold text inside the bot's own message."""
     room = MAX_CONTENT - len(QUESTION_PREFIX) - (len(extra) + 1 if extra else 0)
-    line = QUESTION_PREFIX + cut(one_line(question), room)
+    line = QUESTION_PREFIX + fit_rendered(one_line(question), room)
     return line + ("\n" + extra if extra else "")
 
 
@@ -144,7 +179,7 @@ def question_from(content: Optional[str]) -> Optional[str]:
     first = content.split("\n", 1)[0][len(QUESTION_PREFIX):].strip()
     if first.endswith(ELLIPSIS):
         first = first[: -len(ELLIPSIS)].rstrip()
-    return first or None
+    return unescape(first) or None
 
 
 def total_embed_chars(embeds: Sequence[discord.Embed]) -> int:
@@ -161,6 +196,8 @@ class Rendered:
     more_offset: Optional[int] = None  # offset of the next page, if there is one
     context_of: Optional[tuple[int, int]] = None  # (article_id, paragraph) for "Show context"
     link: Optional[tuple[str, str]] = None  # (label, url) for the link button
+    # (label, article_id, paragraph) for each passage shown cut short: a "Read all" button for it
+    read_all: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def _passage_embed(p, description_limit: int, *, rank: Optional[int] = None) -> discord.Embed:
@@ -201,6 +238,7 @@ def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_mo
     fixed = [len(e) for e in drafts]
     budgets = _spread(MAX_EMBEDS_TOTAL - 50, fixed, MAX_DESCRIPTION)
     embeds = [_passage_embed(p, b, rank=offset + i + 1) for i, (p, b) in enumerate(zip(shown, budgets))]
+    cut_short = [(f"#{offset + i + 1}", p) for i, (p, e) in enumerate(zip(shown, embeds)) if _was_cut(p, e)]
     top = shown[0]
     url = http_url(top.url)
     return Rendered(
@@ -209,7 +247,18 @@ def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_mo
         more_offset=offset + len(shown) if more else None,
         context_of=(top.article_id, top.paragraph),
         link=("Open article", url) if url else None,
+        read_all=_read_all_buttons(cut_short),
     )
+
+
+def _was_cut(p, embed: discord.Embed) -> bool:
+    return embed.description != bold_matches(p.text.strip(), getattr(p, "matched", []) or [])
+
+
+def _read_all_buttons(cut_short: list[tuple[str, Any]]) -> list[tuple[str, int, int]]:
+    """"Read all" for the one passage cut short, "Read all #2" and so on when several are."""
+    several = len(cut_short) > 1
+    return [(f"Read all {name}" if several else "Read all", p.article_id, p.paragraph) for name, p in cut_short]
 
 
 def render_not_found(question: str, *, article_count: int, suggestions: Sequence = (), paged: bool = False,
@@ -251,7 +300,23 @@ def render_context(passages: Sequence, focus: int) -> Rendered:
         content=f"Context for paragraph {focus} of {first.paragraphs_total} in **{escape(short_title(first.title, 200))}**",
         embeds=drafts,
         link=("Open article", url) if url else None,
+        read_all=_read_all_buttons([(f"¶{p.paragraph}", p) for p, e in zip(passages, drafts) if _was_cut(p, e)]),
     )
+
+
+def render_full(p) -> list[Rendered]:
+    """One passage whole, however long: as many messages as it takes (one embed each; the first says
+    which passage it is)."""
+    pieces = split_rendered(p.text, MAX_DESCRIPTION - 96)
+    heading = (f"Paragraph {p.paragraph} of {p.paragraphs_total} in **{escape(short_title(p.title, 200))}**"
+               + (f" ({len(pieces)} parts)" if len(pieces) > 1 else ""))
+    out = []
+    for n, piece in enumerate(pieces, 1):
+        embed = discord.Embed(description=piece, colour=COLOUR)
+        if len(pieces) > 1:
+            embed.set_footer(text=f"part {n} of {len(pieces)}")
+        out.append(Rendered(content=heading if n == 1 else "", embeds=[embed]))
+    return out
 
 
 def choice_name(title: str, article_id: int) -> str:

@@ -81,23 +81,57 @@ class ShowContext(discord.ui.DynamicItem[discord.ui.Button], template=r"ab:ctx:(
         await interaction.response.defer(ephemeral=True, thinking=True)
         passages = await bot.engine.context(self.article_id, self.paragraph, guild_id=interaction.guild_id, radius=1)
         rendered = render.render_context(passages, self.paragraph)
-        await interaction.followup.send(ephemeral=True, **message_kwargs(rendered, link_view(rendered)))
+        await interaction.followup.send(ephemeral=True, **message_kwargs(rendered, context_view(rendered)))
 
 
-DYNAMIC_ITEMS = (MoreResults, ShowContext)
+class ReadAll(discord.ui.DynamicItem[discord.ui.Button], template=r"ab:read:(?P<article>\d+):(?P<paragraph>\d+)"):
+    """A passage too long for its embed, whole (privately, in as many messages as it takes)."""
+
+    def __init__(self, article_id: int, paragraph: int, label: str = "Read all") -> None:
+        super().__init__(
+            discord.ui.Button(label=label[: render.MAX_BUTTON_LABEL], style=discord.ButtonStyle.secondary,
+                              custom_id=f"ab:read:{article_id}:{paragraph}")
+        )
+        self.article_id = article_id
+        self.paragraph = paragraph
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
+        return cls(int(match["article"]), int(match["paragraph"]), item.label or "Read all")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: ArticleBotMixin = interaction.client  # type: ignore[assignment]
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        passages = await bot.engine.context(self.article_id, self.paragraph, guild_id=interaction.guild_id, radius=0)
+        passage = next((p for p in passages if p.paragraph == self.paragraph), None)
+        if passage is None:
+            await send_ephemeral(interaction, "That article is gone or not visible here.")
+            return
+        for part in render.render_full(passage):
+            await interaction.followup.send(content=part.content or None, embeds=part.embeds, ephemeral=True,
+                                            allowed_mentions=NO_MENTIONS)
 
 
-def link_view(rendered: render.Rendered) -> Optional[discord.ui.View]:
-    if rendered.link is None:
-        return None
+DYNAMIC_ITEMS = (MoreResults, ShowContext, ReadAll)
+
+
+def _add_read_all(view: discord.ui.View, rendered: render.Rendered) -> None:
+    for label, article_id, paragraph in rendered.read_all:
+        view.add_item(ReadAll(article_id, paragraph, label))
+
+
+def context_view(rendered: render.Rendered) -> Optional[discord.ui.View]:
+    """The link to the article and "Read all" for paragraphs cut short."""
     view = discord.ui.View(timeout=None)
-    label, url = rendered.link
-    view.add_item(discord.ui.Button(label=label[: render.MAX_BUTTON_LABEL], url=url))
-    return view
+    if rendered.link is not None:
+        label, url = rendered.link
+        view.add_item(discord.ui.Button(label=label[: render.MAX_BUTTON_LABEL], url=url))
+    _add_read_all(view, rendered)
+    return view if view.children else None
 
 
 def answer_view(rendered: render.Rendered, *, article_id: Optional[int] = None) -> Optional[discord.ui.View]:
-    """More results / Show context / link to the article, for an answer page."""
+    """More results / Show context / link to the article / Read all, for an answer page."""
     view = discord.ui.View(timeout=ANSWER_VIEW_TIMEOUT)
     if rendered.more_offset is not None:
         view.add_item(MoreResults(rendered.more_offset, article_id))
@@ -106,6 +140,7 @@ def answer_view(rendered: render.Rendered, *, article_id: Optional[int] = None) 
     if rendered.link is not None:
         label, url = rendered.link
         view.add_item(discord.ui.Button(label=label[: render.MAX_BUTTON_LABEL], url=url))
+    _add_read_all(view, rendered)
     return view if view.children else None
 
 

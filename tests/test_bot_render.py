@@ -95,6 +95,19 @@ def test_question_round_trips_through_the_content():
     assert render.question_from("something else") is None
 
 
+def test_the_question_is_shown_as_typed_never_as_markdown_and_still_read_back():
+    q = "[Official statement](https://evil.example/login) what did **he** say ||secret|| `x` \\* -y"
+    content = render.question_content(q, "-# passage 1")
+    line = content.splitlines()[0]
+    assert line == ("**Question:** \\[Official statement\\](https://evil.example/login) what did \\*\\*he\\*\\* "
+                    "say \\|\\|secret\\|\\| \\`x\\` \\\\\\* -y")
+    assert render.question_from(content) == q  # "More results" and replies search what was asked
+    not_found = render.render_not_found(q, article_count=1)
+    assert "\\[Official statement\\]" in not_found.content and render.question_from(not_found.content) == q
+    long_q = "*" * 1500  # escaping doubles it: still within a message
+    assert len(render.question_content(long_q, "-# passage 1")) <= render.MAX_CONTENT
+
+
 def test_not_found_lists_up_to_three_suggestions():
     @dataclass
     class S:
@@ -123,6 +136,10 @@ def test_search_text_drops_discord_markup_but_keeps_words():
     assert search_text(q) == "what did Kolokoltsev say?"
     assert search_text("who is here? email me@everyone.org") == "who is here? email me@everyone.org"
     assert search_text("what about <not markup> and 1 < 2 > 0") == "what about <not markup> and 1 < 2 > 0"
+    # Web addresses are not words either; a masked link keeps its text.
+    assert search_text("[Kolokoltsev](https://evil.example/login) what did he say <https://x.example/a?b=c>") == \
+        "Kolokoltsev what did he say"
+    assert search_text("[a] (b) what about http://example.org/page") == "[a] (b) what about"
 
 
 def test_typos_the_search_corrected_are_shown_with_the_answer_and_with_not_found():
@@ -136,3 +153,25 @@ def test_typos_the_search_corrected_are_shown_with_the_answer_and_with_not_found
     assert missing.content.splitlines()[-1] == '-# read "kolokolsev" as "kolokoltsev"'
     plain = render.render_answer(A("q", [P(text="Some text.")]))
     assert "read " not in plain.content
+
+
+@pytest.mark.parametrize("limit", [50, 300, 4000])
+def test_split_rendered_shows_all_of_a_long_passage_within_the_limit(limit):
+    text = LOREM.replace("harbour", "*harbour* [x]").strip()
+    pieces = render.split_rendered(text, limit)
+    assert all(0 < len(p) <= limit for p in pieces)
+    assert render.unescape(" ".join(pieces)) == text
+    assert len(pieces) >= len(render.escape(text)) // limit
+
+
+def test_passages_cut_short_get_read_all_buttons():
+    long = P(text=LOREM, paragraph=4, article_id=7)
+    one = render.render_answer(A("q", [long, P(text="Short.", paragraph=5)]))
+    assert one.read_all == [("Read all", 7, 4)]
+    several = render.render_answer(A("q", [P(text=LOREM, paragraph=n) for n in (1, 2, 3)]), offset=3)
+    assert [label for label, _, _ in several.read_all] == ["Read all #4", "Read all #5", "Read all #6"]
+    assert render.render_answer(A("q", [P(text="Short.")])).read_all == []
+    full = render.render_full(long)
+    assert full[0].content.startswith("Paragraph 4 of 9 in **A title**")
+    assert render.unescape(" ".join(r.embeds[0].description for r in full)) == LOREM.strip()
+    assert all(len(r.embeds[0]) <= render.MAX_DESCRIPTION for r in full)

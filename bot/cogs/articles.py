@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Optional
+import re
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from corpus import limits
+from corpus import fetch, limits
 from corpus.errors import CorpusError
 
 from .. import render
+from ..cooldown import AddRefused
 from ..views import NO_MENTIONS, ConfirmRemove, Paginator, send_ephemeral
 
 if TYPE_CHECKING:
@@ -45,6 +47,47 @@ def describe_add(result: Any, source: str) -> str:
             f"from {source}. Ask about it with `/ask`.")
 
 
+PRIVATE_ADDRESS_ADVICE = ("I only read public web pages. Save the page as an .html file and add it with "
+                          "`/article add file:`, or paste its text with `/article add`.")
+OPERATOR_SETTING = ("fetching web pages is misconfigured on my side (the bot's operator can see why in its log); "
+                    "meanwhile add the article as a file or as pasted text.")
+
+
+def admin_reason(exc: CorpusError) -> str:
+    """The engine's reason, for a server admin: advice only the bot's operator can follow (environment
+    variables) becomes what the admin can do instead."""
+    text = str(exc)
+    if fetch.ALLOW_PRIVATE_ENV in text:
+        text = re.sub(rf"\s*\([^()]*{fetch.ALLOW_PRIVATE_ENV}[^()]*\)", "", text).rstrip(" .")
+        return f"{text}. {PRIVATE_ADDRESS_ADVICE}"
+    if fetch.TIMEOUT_ENV in text:
+        log.error("adding a URL failed on a setting: %s", text)
+        return OPERATOR_SETTING
+    return text
+
+
+AddWork = Callable[[], Awaitable[Any]]
+
+
+async def add_article(bot: "ArticleBot", interaction: discord.Interaction, source: str, work: AddWork) -> None:
+    """Run one add for the interaction's server within its limits (see ``GuildAddGate``) and tell the
+    admin, privately, what happened."""
+    try:
+        with bot.add_gate.hold(interaction.guild_id or 0):
+            if not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            result = await work()
+    except AddRefused as exc:
+        message = str(exc)
+    except CorpusError as exc:
+        message = f"Couldn't add {source}: {admin_reason(exc)}"
+    except discord.HTTPException as exc:  # downloading the attachment from Discord
+        message = f"Couldn't download {source} from Discord ({exc.status}); try again."
+    else:
+        message = describe_add(result, source)
+    await send_ephemeral(interaction, message)
+
+
 def scope_label(info: Any, guild_id: Optional[int]) -> str:
     return "this server" if str(info.scope) == str(guild_id) else "shared"
 
@@ -66,16 +109,13 @@ class ArticleTextModal(discord.ui.Modal, title="Add an article"):
         if not is_manager(interaction):
             await send_ephemeral(interaction, MANAGE_SERVER)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            result = await self.bot.engine.add_text(
-                self.body.value, title=self.article_title.value, guild_id=interaction.guild_id,
-                added_by=str(interaction.user.id),
-            )
-        except CorpusError as exc:
-            await send_ephemeral(interaction, f"Couldn't add that text: {exc}")
-            return
-        await interaction.followup.send(describe_add(result, "the pasted text"), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        body, title = self.body.value, self.article_title.value
+        guild_id, added_by = interaction.guild_id, str(interaction.user.id)
+
+        async def work() -> Any:
+            return await self.bot.engine.add_text(body, title=title, guild_id=guild_id, added_by=added_by)
+
+        await add_article(self.bot, interaction, "the pasted text", work)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         log.error("adding an article from the modal failed", exc_info=error)
@@ -127,11 +167,15 @@ class ArticleGroup(app_commands.Group, name="article", description="Manage the a
             await send_ephemeral(interaction, "Give a `url` or a `file`, not both.")
             return
         if not url and not file:
+            refused = self.bot.add_gate.refusal(interaction.guild_id or 0)
+            if refused:  # say so before the admin pastes a whole article
+                await send_ephemeral(interaction, refused)
+                return
             await interaction.response.send_modal(ArticleTextModal(self.bot))
             return
         guild_id, added_by = interaction.guild_id, str(interaction.user.id)
         if file is not None:
-            source = f"`{render.cut(file.filename, 100)}`"
+            source = f"`{render.cut(file.filename, 100).replace('`', chr(39))}`"  # a backtick would end the code span
             if not file.filename.lower().endswith(FILE_SUFFIXES):
                 await send_ephemeral(interaction, f"Couldn't add {source}: only .txt, .md and .html files are articles.")
                 return
@@ -141,20 +185,14 @@ class ArticleGroup(app_commands.Group, name="article", description="Manage the a
                 return
         else:
             source = f"<{render.cut(url or '', 300)}>"
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
+
+        async def work() -> Any:
             if file is not None:
                 data = await file.read()
-                result = await self.bot.engine.add_bytes(data, file.filename, guild_id=guild_id, added_by=added_by)
-            else:
-                result = await self.bot.engine.add_url((url or "").strip(), guild_id=guild_id, added_by=added_by)
-        except CorpusError as exc:
-            await send_ephemeral(interaction, f"Couldn't add {source}: {exc}")
-            return
-        except discord.HTTPException as exc:
-            await send_ephemeral(interaction, f"Couldn't download {source} from Discord ({exc.status}); try again.")
-            return
-        await interaction.followup.send(describe_add(result, source), ephemeral=True, allowed_mentions=NO_MENTIONS)
+                return await self.bot.engine.add_bytes(data, file.filename, guild_id=guild_id, added_by=added_by)
+            return await self.bot.engine.add_url((url or "").strip(), guild_id=guild_id, added_by=added_by)
+
+        await add_article(self.bot, interaction, source, work)
 
     # ------------------------------------------------------------------ list / show
 

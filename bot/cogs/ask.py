@@ -89,7 +89,8 @@ async def resolve_article(bot: "ArticleBot", value: Optional[str], guild_id: Opt
     found = await bot.engine.suggest_titles(value, guild_id=guild_id, limit=1)
     if found:
         return found[0].id
-    raise QuestionError(f"I don't know an article called {render.cut(value, 100)!r}; pick one from the list.")
+    raise QuestionError(f"I don't know an article called “{render.escape(render.cut(render.one_line(value), 100))}”; "
+                        "pick one from the list.")
 
 
 def ask_cooldown():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.cooldown import GuildAddGate
+
 from .e2e_support import ROOT, World
 from .fakediscord import EPHEMERAL, MANAGE_GUILD
 
@@ -100,6 +102,7 @@ async def test_refused_files_say_why(world: World, start_bot):
 async def test_list_paginates_show_and_remove_with_confirmation(world: World, start_bot):
     fake = world.fake
     bot = await start_bot()
+    bot.add_gate = GuildAddGate(rate=20)  # eleven adds in a row: over the default per-minute limit
     for n in range(11):
         body = f"Report number {n} on the river festival\n\nThe festival drew crowd number {n} to the river banks."
         i = await fake.slash(world.channel, world.admin, "article add",
@@ -148,7 +151,11 @@ async def test_add_url_refuses_private_addresses_unless_allowed(world: World, st
     url = fake.serve_page("harbour-bridge", (ROOT / "tests" / "fixtures" / "article.html").read_bytes())
     refused = await fake.slash(world.channel, world.admin, "article add", url=url)
     msg = await refused.wait_message(timeout=30)
-    assert msg["content"].startswith(f"Couldn't add <{url}>: ")
+    assert msg["content"].startswith(f"Couldn't add <{url}>: refused: 127.0.0.1 is a loopback address")
+    # The admin is told what they can do, not the operator's setting (a server admin cannot set it).
+    assert "ARTICLEBOT_" not in msg["content"] and "unsafe" not in msg["content"]
+    assert msg["content"].endswith("I only read public web pages. Save the page as an .html file and add it "
+                                   "with `/article add file:`, or paste its text with `/article add`.")
     assert fake.page_requests == []  # refused before connecting
 
     monkeypatch.setenv("ARTICLEBOT_ALLOW_PRIVATE_URLS", "1")  # e.g. a bot on an intranet

@@ -220,3 +220,69 @@ async def test_direct_messages_are_questions(world: World, start_bot):
     refused = await fake.slash(dm, world.member, "article stats")
     ack = await refused.wait_ack()
     assert ack["data"]["flags"] & EPHEMERAL and "only works in a server" in ack["data"]["content"]
+
+
+async def test_markdown_in_a_question_is_shown_as_typed_not_as_a_masked_link(world: World, start_bot):
+    fake = world.fake
+    await start_bot()
+    question = "[Kolokoltsev](https://evil.example/login) what did **he** say about ||Interpol||"
+    asked = await fake.slash(world.channel, world.member, "ask", question=question)
+    msg = await asked.wait_message()
+    shown = ("**Question:** \\[Kolokoltsev\\](https://evil.example/login) what did \\*\\*he\\*\\* "
+             "say about \\|\\|Interpol\\|\\|")
+    assert msg["content"].splitlines()[0] == shown
+    assert "**Interpol" in passages_text(msg)
+    # "More results" reads the question back from the message: the same question, shown the same way.
+    more = await fake.click(msg, world.member, "More results")
+    page2 = await more.wait_message()
+    assert page2["content"].splitlines()[0] == shown
+    assert page2["embeds"] and page2["embeds"][0]["footer"]["text"].startswith("4. paragraph ")
+
+
+def unescaped(text: str) -> str:
+    from bot.render import unescape
+
+    return unescape(text.replace("**", ""))
+
+
+async def test_a_passage_too_long_for_its_embed_can_be_read_whole(world: World, start_bot):
+    fake = world.fake
+    bot = await start_bot()
+    long_paragraph = " ".join(
+        f"On night {n} the keeper logged gale number {n} at the harbour lighthouse and trimmed the [lamp]."
+        for n in range(1, 61)
+    )  # about 5,800 characters: one paragraph, more than an answer's embed can hold
+    body = (f"Harbour lighthouse keeper's log\n\n{long_paragraph}\n\n"
+            "The harbour lighthouse keeper kept the log for forty years.\n\n"
+            "Visitors can read the keeper's log at the harbour museum.\n")
+    added = await fake.slash(world.channel, world.admin, "article add",
+                             file=fake.upload(world.channel, "log.txt", body.encode()))
+    assert "Added article #2" in (await added.wait_message(timeout=60))["content"]
+    assert (await bot.engine.paragraphs(2, guild_id=world.guild.id))[0] == long_paragraph
+
+    asked = await fake.slash(world.channel, world.member, "ask", question="what did the keeper log at the harbour lighthouse")
+    answer = await asked.wait_message()
+    top = answer["embeds"][0]
+    assert top["footer"]["text"] == "1. paragraph 1 of 3 · article #2"
+    assert len(top["description"]) < 2000 and top["description"].endswith("…")  # cut short in the answer...
+    assert [b.get("label") for b in fake.buttons(answer)] == ["Show context", "Read all"]  # the others fit
+
+    async def read_all(msg: dict) -> list[dict]:
+        read = await fake.click(msg, world.member, "Read all")  # ...and whole behind the button
+        await fake.wait_until(lambda: len(read.messages()) >= 2 and not read.messages()[0]["flags"] & 128, 30,
+                              "the passage in two messages")
+        return read.messages()
+
+    parts = await read_all(answer)
+    assert all(m["flags"] & EPHEMERAL for m in parts)
+    assert parts[0]["content"] == "Paragraph 1 of 3 in **Harbour lighthouse keeper's log** (2 parts)"
+    assert [m["embeds"][0]["footer"]["text"] for m in parts] == ["part 1 of 2", "part 2 of 2"]
+    assert unescaped(" ".join(m["embeds"][0]["description"] for m in parts)) == long_paragraph
+    assert "\\[lamp\\]" in parts[0]["embeds"][0]["description"]  # escaped like every passage
+
+    # "Show context" cuts it too, and offers the same.
+    ctx = await fake.click(answer, world.member, "Show context")
+    context = await ctx.wait_message()
+    assert "Read all" in [b.get("label") for b in fake.buttons(context)]
+    again = await read_all(context)
+    assert unescaped(" ".join(m["embeds"][0]["description"] for m in again)) == long_paragraph

@@ -257,13 +257,13 @@ async def test_a_passage_too_long_for_its_embed_can_be_read_whole(world: World, 
             "Visitors can read the keeper's log at the harbour museum.\n")
     added = await fake.slash(world.channel, world.admin, "article add",
                              file=fake.upload(world.channel, "log.txt", body.encode()))
-    assert "Added article #2" in (await added.wait_message(timeout=60))["content"]
-    assert (await bot.engine.paragraphs(2, guild_id=world.guild.id))[0] == long_paragraph
+    assert "Added article #1000001" in (await added.wait_message(timeout=60))["content"]
+    assert (await bot.engine.paragraphs(1000001, guild_id=world.guild.id))[0] == long_paragraph
 
     asked = await fake.slash(world.channel, world.member, "ask", question="what did the keeper log at the harbour lighthouse")
     answer = await asked.wait_message()
     top = answer["embeds"][0]
-    assert top["footer"]["text"] == "1. paragraph 1 of 3 · article #2"
+    assert top["footer"]["text"] == "1. paragraph 1 of 3 · article #1000001"
     assert len(top["description"]) < 2000 and top["description"].endswith("…")  # cut short in the answer...
     assert [b.get("label") for b in fake.buttons(answer)] == ["Show context", "Read all"]  # the others fit
 

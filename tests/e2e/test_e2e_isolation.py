@@ -228,7 +228,7 @@ async def test_a_bot_process_reads_in_worker_processes_and_stops_them_when_it_st
         notes = b"Harbour lighthouse restoration finished\n\nThe old lighthouse reopened on Saturday."
         added = await fake.slash(world.channel, world.admin, "article add",
                                  file=fake.upload(world.channel, "lighthouse.md", notes))
-        assert "Added article #2" in (await added.wait_message(timeout=60))["content"]
+        assert "Added article #1000001" in (await added.wait_message(timeout=60))["content"]
         workers = children_of(proc.pid)
         assert len(workers) >= 1  # the reader (spawn also starts a resource tracker)
         assert fake.identify_count == 1  # a worker is not a second bot

@@ -15,3 +15,7 @@ class FetchError(IngestError):
 
 class QuestionError(CorpusError):
     """A question that cannot be asked (empty, too long)."""
+
+
+class ModelError(CorpusError):
+    """The sentence-embedding model is missing, damaged or not the one pinned."""

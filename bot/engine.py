@@ -21,8 +21,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
-from corpus import Corpus, fetch, ingest
+from corpus import Corpus, fetch, ingest, settings
 
+from .vectors import VectorWorker
 from .workers import ReaderPool
 
 READ_THREADS = min(32, (os.cpu_count() or 1) + 4)  # questions, lists, autocomplete
@@ -35,10 +36,9 @@ READ_SECONDS = 30.0  # time limit for extracting one file or pasted text (and a 
 def fetch_seconds() -> float:
     """The fetch time limit the workers will use (``ARTICLEBOT_FETCH_TIMEOUT``, default 15 s)."""
     try:
-        value = float(os.environ.get(fetch.TIMEOUT_ENV, "").strip() or fetch.DEFAULT_TIMEOUT)
-    except ValueError:
+        return settings.fetch_timeout()
+    except settings.SettingsError:
         return fetch.DEFAULT_TIMEOUT  # the worker refuses the bad setting with its own message
-    return value if 0 < value < float("inf") else fetch.DEFAULT_TIMEOUT
 
 
 class Engine:
@@ -47,12 +47,21 @@ class Engine:
         self._reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="articlebot-read")
         self._writes = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="articlebot-write")
         self.readers = ReaderPool(READER_WORKERS, max_waiting=READER_MAX_WAITING)
+        self.vectors = VectorWorker(str(corpus.path))  # sentence vectors, filled in after each add
 
     @classmethod
     async def open(cls, path: Optional[str] = None) -> "Engine":
-        return cls(await asyncio.to_thread(Corpus.open, path))
+        corpus = await asyncio.to_thread(Corpus.open, path)
+        # The model that encodes questions is loaded now, before the bot takes its first interaction:
+        # loading holds the GIL for seconds, which later would stop the event loop.
+        await asyncio.to_thread(corpus.semantic.encoder)
+        engine = cls(corpus)
+        if corpus.semantic.encoder() is not None:
+            engine.vectors.start()
+        return engine
 
     async def close(self) -> None:
+        await asyncio.to_thread(self.vectors.stop)
         self.readers.close()
         await asyncio.to_thread(self._reads.shutdown)
         await asyncio.to_thread(self._writes.shutdown)
@@ -105,13 +114,19 @@ class Engine:
 
     async def add_bytes(self, data: bytes, filename: str, *, guild_id: Optional[int], added_by: Optional[str]):
         doc = await self.readers.run(READ_SECONDS, ingest.document_from_bytes, data, filename)
-        return await self._write(self.corpus.add, doc, guild_id=guild_id, added_by=added_by)
+        return await self._store(doc, guild_id=guild_id, added_by=added_by)
 
     async def add_text(self, text: str, *, title: Optional[str], guild_id: Optional[int], added_by: Optional[str]):
         doc = await self.readers.run(READ_SECONDS, ingest.document_from_text, text, title=title)
-        return await self._write(self.corpus.add, doc, guild_id=guild_id, added_by=added_by)
+        return await self._store(doc, guild_id=guild_id, added_by=added_by)
 
     async def add_url(self, url: str, *, guild_id: Optional[int], added_by: Optional[str]):
         limit = fetch_seconds() + READ_SECONDS
         doc = await self.readers.run(limit, ingest.document_from_url, url)
-        return await self._write(self.corpus.add, doc, guild_id=guild_id, added_by=added_by)
+        return await self._store(doc, guild_id=guild_id, added_by=added_by)
+
+    async def _store(self, doc, *, guild_id: Optional[int], added_by: Optional[str]):
+        result = await self._write(self.corpus.add, doc, guild_id=guild_id, added_by=added_by)
+        if result.status == "added":
+            self.vectors.schedule(guild_id)
+        return result

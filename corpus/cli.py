@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -56,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
     p.add_argument("--title", help="title to use instead of the first line (single source only)")
     p.add_argument("--guild", type=_guild, metavar="ID", help="store in this Discord guild's scope (default: shared)")
+    p.add_argument("--no-embed", action="store_true",
+                   help="store the text only; vectors follow with `articlebot embed` (or the bot's worker)")
+
+    p = sub.add_parser("embed", help="give every paragraph its sentence vector (for searching by meaning)")
+    p.add_argument("--guild", type=_guild, metavar="ID", help="only this guild's file (default: every file)")
 
     p = sub.add_parser("ask", help="ask a question")
     p.add_argument("question", nargs="?", help="the question")
@@ -84,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 # What each command needs of the database: (the file must exist, the command writes to it).
 # Only the default ./articlebot.db is created by a reading command, so a mistyped --db is an error.
 NEEDS = {"ingest": (False, True), "ask": (True, False), "list": (True, False), "stats": (True, False),
-         "remove": (True, True)}
+         "remove": (True, True), "embed": (True, True)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,7 +178,32 @@ def _ingest(corpus: Corpus, args) -> int:
             progress.step()
     if progress:
         progress.done()
+    if not args.no_embed and len(sources) > failed:
+        _embed(corpus, corpus.pending_vectors(args.guild))
     return 1 if failed else 0
+
+
+def _embed_command(corpus: Corpus, args) -> int:
+    pending = corpus.pending_vectors(args.guild) if args.guild else corpus.pending_vectors(every_file=True)
+    if not corpus.semantic.enabled or corpus.semantic.encoder() is None:
+        _error(f"searching by meaning is {corpus.semantic.status}")
+        return 1
+    _embed(corpus, pending)
+    return 0
+
+
+def _embed(corpus: Corpus, pending) -> None:
+    """Vectors for the paragraphs that have none, with a progress bar on a terminal; one line on stderr."""
+    total = sum(n for _, n in pending)
+    if not total:
+        return
+    started = time.monotonic()
+    progress = _Progress(total, "vectors") if sys.stderr.isatty() else None
+    done = corpus.embed([store for store, _ in pending], progress=progress.advance if progress else None)
+    if progress:
+        progress.done()
+    print(f"embedded {plural(done, 'paragraph')} in {time.monotonic() - started:.1f} s "
+          f"({corpus.semantic.status})", file=sys.stderr)
 
 
 def _ingest_one(corpus: Corpus, source: str, args) -> tuple[str, bool]:
@@ -199,15 +230,19 @@ def _ingest_one(corpus: Corpus, source: str, args) -> tuple[str, bool]:
 class _Progress:
     """A one-line progress bar on stderr, for terminals only."""
 
-    def __init__(self, total: int) -> None:
-        self.total, self.n = total, 0
+    def __init__(self, total: int, what: str = "") -> None:
+        self.total, self.n, self.what = total, 0, what
         self.draw()
 
     def draw(self) -> None:
         width = 30
         filled = int(width * self.n / self.total)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.n}/{self.total}")
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.n}/{self.total} {self.what}".rstrip())
         sys.stderr.flush()
+
+    def advance(self, n: int) -> None:
+        self.n += n
+        self.draw()
 
     def clear(self) -> None:
         sys.stderr.write("\r\033[K")
@@ -299,6 +334,11 @@ def _stats(corpus: Corpus, args) -> int:
     print(printable(f"{plural(stats['articles'], 'article')}, {plural(stats['paragraphs'], 'paragraph')}, "
                     f"{stats['words']:,} words, {stats['db_bytes'] / 1_000_000:.1f} MB "
                     f"({stats['path']}, schema v{stats['schema_version']})"))
+    print(printable(f"vectors: {stats['vectors']:,} of {plural(stats['paragraphs'], 'paragraph')}; "
+                    f"searching by meaning: {stats['semantic']}"))
+    if "guild_files" in stats:
+        print(f"guilds with their own articles: {stats['guild_files']:,} "
+              f"({stats['guild_bytes'] / 1_000_000:.1f} MB, in {guild_dir(Path(stats['path']))})")
     return 0
 
 
@@ -315,7 +355,8 @@ def _check(path: Path) -> int:
     return 1 if problems else 0
 
 
-COMMANDS = {"ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats}
+COMMANDS = {"ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats,
+            "embed": _embed_command}
 
 
 if __name__ == "__main__":

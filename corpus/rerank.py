@@ -116,6 +116,7 @@ def score(candidates: list[Candidate], question: str, terms: list[str], speaker_
             f["topic_context"] = (math.fsum(topic.get(s, 0.0) for s in around) / topic_total) if topic_total else f["speaker"]
             f["speaker_near"] = max(f["speaker"], float(speaker_stems <= around))
         c.features = f
+    _add_meaning(candidates)
     speaker_mode = bool(speaker_terms)
     if speaker_terms:  # is the person asked about in this article at all?
         in_article: dict[int, float] = {}
@@ -129,6 +130,20 @@ def score(candidates: list[Candidate], question: str, terms: list[str], speaker_
     for c in candidates:
         c.score = sum(model.get(k, 0.0) * v for k, v in c.features.items())
         c.coverage = coverage(c.features, speaker_mode)
+
+
+def _add_meaning(candidates: list[Candidate]) -> None:
+    """The cosine of each candidate to the question, when the question has a vector. A paragraph still
+    waiting for its vector gets the median of the others: ranked on its words, neither helped nor hurt."""
+    known = sorted(c.cosine for c in candidates if c.cosine is not None)
+    if not known:
+        return
+    median = known[len(known) // 2]
+    best = known[-1]
+    for c in candidates:
+        cosine = median if c.cosine is None else c.cosine
+        c.features["cosine"] = cosine
+        c.features["cosine_gap"] = best - cosine  # how far below the nearest candidate by meaning
 
 
 def coverage(f: dict, speaker: bool) -> float:

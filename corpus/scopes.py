@@ -19,11 +19,12 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from . import database, search, settings
+from . import database, search, settings, vectors
 from .errors import CorpusError
 from .ingest import Document
 from .store import (SHARED_SCOPE, AddResult, ArticleInfo, PreparedArticle, Store, delete_articles,
                     paragraph_words, resolve_db_path, scope_of)
+from .semantic import Semantic
 from .visible import Part, Visible
 
 OPEN_GUILD_FILES = 64  # guild files kept open; the least recently used is closed past this
@@ -43,6 +44,7 @@ class Corpus:
         self.readonly = readonly
         self.guild_dir = guild_dir(path)
         self.shared = Store(path, SHARED_SCOPE, readonly=readonly)
+        self.semantic = Semantic()
         self._guilds: OrderedDict[str, Store] = OrderedDict()
         self._guilds_lock = threading.Lock()
 
@@ -78,6 +80,7 @@ class Corpus:
             stores, self._guilds = list(self._guilds.values()), OrderedDict()
         for store in stores + [self.shared]:
             store.close()
+        self.semantic.close()
 
     def __enter__(self) -> "Corpus":
         return self
@@ -128,10 +131,23 @@ class Corpus:
         return None
 
     @contextmanager
-    def visible(self, guild_id=None) -> Iterator[Visible]:
-        """What a guild's question can read, with one connection a file for the question's duration."""
+    def visible(self, guild_id=None, question: str | None = None) -> Iterator[Visible]:
+        """What a guild's question can read, with one connection a file for the question's duration (and
+        the question's vector, when searching by meaning)."""
+        stores = self._stores(guild_id)
+        query = self.semantic.question_vector(question) if question and self._has_vectors(stores) else None
         with ExitStack() as stack:
-            yield Visible([Part(s, stack.enter_context(s.connection())) for s in self._stores(guild_id)])
+            yield Visible([Part(s, stack.enter_context(s.connection())) for s in stores],
+                          query=query, model=self.semantic.identity)
+
+    def _has_vectors(self, stores: list[Store]) -> bool:
+        if not self.semantic.enabled:
+            return False
+        for store in stores:
+            with store.connection() as conn:
+                if vectors.has_schema(conn) and conn.execute("SELECT 1 FROM embeddings LIMIT 1").fetchone():
+                    return True
+        return False
 
     def guild_ids(self) -> list[str]:
         """Guilds that have a file of their own."""
@@ -195,12 +211,46 @@ class Corpus:
         counts = [s.counts() for s in stores]
         out = {"articles": sum(c[0] for c in counts), "paragraphs": sum(c[1] for c in counts),
                "words": sum(c[2] for c in counts), "db_bytes": sum(s.size_bytes() for s in stores),
-               "schema_version": self.schema_version(), "path": str(self.path)}
+               "schema_version": self.schema_version(), "path": str(self.path),
+               "vectors": sum(self._vector_count(s) for s in stores), "semantic": self.semantic_status()}
         if scope_of(guild_id) == SHARED_SCOPE:  # the operator's view: how many guild files there are
             guilds = self.guild_ids()
             out["guild_files"] = len(guilds)
             out["guild_bytes"] = sum(Store(self.guild_path(g), g).size_bytes() for g in guilds)
         return out
+
+    @staticmethod
+    def _vector_count(store: Store) -> int:
+        with store.connection() as conn:
+            return vectors.counts(conn)[0]
+
+    def semantic_status(self) -> str:
+        self.semantic.encoder()  # loads the model once, or finds why it cannot
+        return self.semantic.status
+
+    # -- vectors -----------------------------------------------------------------------------------
+    def all_stores(self) -> Iterator[Store]:
+        """The shared file, then every guild's."""
+        yield self.shared
+        for scope in self.guild_ids():
+            store = self._guild_store(scope)
+            if store is not None:
+                yield store
+
+    def pending_vectors(self, guild_id=None, *, every_file: bool = False) -> list[tuple[Store, int]]:
+        """Files with paragraphs that have no vector yet, and how many."""
+        embedder = self.semantic.embedder()
+        if embedder is None:
+            return []
+        stores = list(self.all_stores()) if every_file else self._stores(guild_id)[:1]
+        return [(s, n) for s in stores if (n := embedder.pending(s))]
+
+    def embed(self, stores: list[Store], *, progress=None, should_stop=None) -> int:
+        """Give every paragraph of these files its vector; returns how many were stored."""
+        embedder = self.semantic.embedder()
+        if embedder is None:
+            return 0
+        return sum(embedder.fill(s, progress=progress, should_stop=should_stop) for s in stores)
 
     def suggest_titles(self, text: str, *, guild_id=None, limit: int = 3) -> list[ArticleInfo]:
         """Titles close to `text` (autocomplete, "did you mean"): rapidfuzz over the visible titles."""
@@ -218,13 +268,14 @@ class Corpus:
     def ask(self, question: str, *, guild_id=None, limit: int = 5, offset: int = 0,
             article_id: int | None = None) -> search.Answer:
         question = search.check_question(question)
-        with self.visible(guild_id) as visible:
+        with self.visible(guild_id, question) as visible:
             return search.answer(visible, question, limit=limit, offset=offset, article_id=article_id)
 
     def read(self, question: str, *, guild_id=None) -> search.Reading:
         """How the search reads a question and scores its candidates (for benchmarks and tests)."""
-        with self.visible(guild_id) as visible:
-            return search.read_and_score(visible, search.check_question(question))
+        question = search.check_question(question)
+        with self.visible(guild_id, question) as visible:
+            return search.read_and_score(visible, question)
 
     def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1) -> list[search.Passage]:
         with self.visible(guild_id) as visible:

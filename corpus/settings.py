@@ -31,6 +31,8 @@ DB = "ARTICLEBOT_DB"
 SAMPLES = "ARTICLEBOT_SAMPLES"
 ALLOW_PRIVATE_URLS = "ARTICLEBOT_ALLOW_PRIVATE_URLS"
 FETCH_TIMEOUT = "ARTICLEBOT_FETCH_TIMEOUT"
+SEMANTIC = "ARTICLEBOT_SEMANTIC"
+MODEL = "ARTICLEBOT_MODEL"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -129,15 +131,28 @@ def fetch_timeout(env: Optional[Mapping[str, str]] = None) -> float:
     return seconds(FETCH_TIMEOUT, DEFAULT_FETCH_TIMEOUT, env)
 
 
+def semantic(env: Optional[Mapping[str, str]] = None) -> bool:
+    """``ARTICLEBOT_SEMANTIC``: search by meaning (sentence vectors) beside the words; 0 = words only."""
+    return flag(SEMANTIC, True, env)
+
+
+def model(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """``ARTICLEBOT_MODEL``: a directory with another sentence model (model.onnx + tokenizer.json);
+    None: the model the articlebot package installs."""
+    return get(MODEL, env)
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     db: Optional[str] = None
     samples: bool = True
     allow_private_urls: bool = False
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT
+    semantic: bool = True
+    model: Optional[str] = None
 
     @classmethod
     def load(cls, env: Optional[Mapping[str, str]] = None) -> "EngineSettings":
         """All engine settings at once, so a bad one is reported at startup rather than mid-command."""
         e = load_env() if env is None else env
-        return cls(db_setting(e), load_samples(e), allow_private_urls(e), fetch_timeout(e))
+        return cls(db_setting(e), load_samples(e), allow_private_urls(e), fetch_timeout(e), semantic(e), model(e))

@@ -119,6 +119,7 @@ class Store:
         self._pool_lock = threading.Lock()
         self._closed = False
         self.vocabulary_cache = None  # corpus.vocabulary keeps this scope's words here
+        self.matrix_cache = None      # corpus.vectors keeps this scope's vectors here
 
     def owns(self, article_id: int) -> bool:
         """Whether an id is in this file's range (guild articles are numbered from GUILD_ID_BASE + 1)."""
@@ -313,4 +314,4 @@ def delete_articles(conn: sqlite3.Connection, ids: list[int]) -> None:
         conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
     if ids:
         conn.execute("DELETE FROM words WHERE df <= 0")
-        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key IN ('generation', 'embedding_generation')")

@@ -19,9 +19,25 @@ class Part:
 
 
 class Visible:
-    def __init__(self, parts: list[Part]) -> None:
+    def __init__(self, parts: list[Part], *, query=None, model: str = "") -> None:
         self.parts = parts
         self._vocabulary: VisibleVocabulary | None = None
+        self._query = query  # the question's sentence vector (or the Future making it), by meaning
+        self.model = model   # ...and the model that made it
+
+    @property
+    def query_vector(self):
+        if self._query is not None and hasattr(self._query, "result"):
+            self._query = self._query.result()
+        return self._query
+
+    def matrix(self, part: Part):
+        """The part's paragraph vectors made by the question's model, or None (none yet, or words only)."""
+        if self.query_vector is None:
+            return None
+        from .vectors import matrix_of
+
+        return matrix_of(part.store, part.conn, self.model)
 
     def vocabulary(self) -> VisibleVocabulary:
         if self._vocabulary is None:

@@ -48,7 +48,8 @@ BOT_CASES = [
     ("ARTICLEBOT_DB=bot-{shard}.db\nSHARD_COUNT=2\nSHARD_IDS=1", "database", "bot-1.db"),
 ]
 # The engine's settings: each has a test below through the real command line and the bot's engine.
-ENGINE_NAMES = {"ARTICLEBOT_DB", "ARTICLEBOT_SAMPLES", "ARTICLEBOT_ALLOW_PRIVATE_URLS", "ARTICLEBOT_FETCH_TIMEOUT"}
+ENGINE_NAMES = {"ARTICLEBOT_DB", "ARTICLEBOT_SAMPLES", "ARTICLEBOT_ALLOW_PRIVATE_URLS", "ARTICLEBOT_FETCH_TIMEOUT",
+                "ARTICLEBOT_SEMANTIC", "ARTICLEBOT_MODEL"}  # the last two: tests/test_semantic.py
 
 
 @pytest.fixture(autouse=True)

@@ -45,6 +45,9 @@ def _bot_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
                  "SHARD_COUNT", "SHARD_IDS", "DISCORD_API_BASE", "DISCORD_GATEWAY_URL", "ASK_COOLDOWN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env from the developer's checkout
+    # Words only unless a test asks for meaning: loading the sentence model costs seconds of CPU that would
+    # be spent again by every bot these tests start (tests/e2e/test_e2e_vectors.py runs it for real).
+    monkeypatch.setenv("ARTICLEBOT_SEMANTIC", "0")
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     yield
     discord.http.Route.BASE = base

@@ -1,0 +1,132 @@
+"""Searching by meaning beside the words: vectors filled after the text is stored, the nearest paragraphs
+as candidates, and a clean fall-back to words alone (ARTICLEBOT_SEMANTIC=0, a missing model)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from corpus import Corpus
+from corpus.ingest import document_from_path
+
+from conftest import FIXTURES, INTERPOL_OPENINGS
+from test_cli import run
+
+NEWS = ["bbc-sport-424.txt", "bbc-tech-221.txt", "bbc-business-001.txt", "bbc-business-434.txt",
+        "bbc-politics-187.txt", "bbc-entertainment-111.txt"]
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """The sample and six BBC articles, every paragraph with its vector (the real model)."""
+    corpus = Corpus.open(tmp_path_factory.mktemp("sem") / "sem.db")
+    for name in NEWS:
+        corpus.add(document_from_path(FIXTURES / name))
+    pending = corpus.pending_vectors(every_file=True)
+    assert corpus.embed([s for s, _ in pending]) == sum(n for _, n in pending) > 0
+    yield corpus
+    corpus.close()
+
+
+def test_every_paragraph_gets_a_vector_and_stats_say_so(embedded):
+    stats = embedded.stats()
+    assert stats["vectors"] == stats["paragraphs"]
+    assert stats["semantic"].startswith("on (multilingual-e5-small")
+    assert embedded.pending_vectors(every_file=True) == []
+
+
+def test_a_paraphrase_without_the_articles_words_is_found_by_meaning(embedded):
+    # No word of the answer's paragraph: "Asian Development Bank ... factories escaped damage".
+    question = "will the wave disaster hurt the region's economy much"
+    reading = embedded.read(question)
+    assert any(c.cosine is not None for c in reading.candidates)
+    top = [p.text for p in embedded.ask(question, limit=3).results]
+    assert any("factories escaped damage" in t for t in top)
+
+
+def test_the_headline_question_still_gives_the_three_interpol_paragraphs(embedded):
+    top = [p.text for p in embedded.ask("what did Kolokoltsev say about Interpol").results[:3]]
+    assert all(any(t.startswith(o) for t in top) for o in INTERPOL_OPENINGS)
+
+
+def test_a_paragraph_added_after_the_vectors_is_answered_by_its_words(embedded, tmp_path):
+    late = tmp_path / "late.txt"
+    late.write_text("Ferry strike ends\n\nThe ferry workers of Tobermory ended their strike on Friday.\n")
+    added = embedded.add(document_from_path(late))
+    answer = embedded.ask("tobermory ferry strike")
+    assert answer.answered and answer.results[0].article_id == added.article_id
+    assert embedded.stats()["vectors"] == embedded.stats()["paragraphs"] - 1
+
+
+def test_a_text_held_by_many_guilds_is_encoded_once(tmp_path):
+    with Corpus.open(tmp_path / "g.db", load_samples=False) as corpus:
+        doc = document_from_path(FIXTURES / "bbc-tech-221.txt")
+        for guild in (11, 22, 33):
+            corpus.add(doc, guild_id=guild)
+        corpus.embed([s for s, _ in corpus.pending_vectors(every_file=True)])
+        assert corpus.semantic.embedder().encoded == len(doc.paragraphs)
+        assert all(corpus.stats(g)["vectors"] == len(doc.paragraphs) for g in (11, 22, 33))
+
+
+def test_vectors_of_another_model_are_made_again(embedded):
+    store = embedded.shared
+    with store._write() as conn:
+        conn.execute("UPDATE meta SET value = 'some-other-model@1' WHERE key = 'embedding_model'")
+    assert embedded.pending_vectors() == [(store, embedded.stats()["paragraphs"])]
+    embedded.embed([store])
+    assert embedded.stats()["vectors"] == embedded.stats()["paragraphs"]
+
+
+def test_removing_an_article_removes_its_vectors(tmp_path):
+    with Corpus.open(tmp_path / "r.db", load_samples=False) as corpus:
+        added = corpus.add(document_from_path(FIXTURES / "bbc-tech-221.txt"), guild_id=5)
+        corpus.embed([s for s, _ in corpus.pending_vectors(5)])
+        assert corpus.remove(added.article_id, guild_id=5)
+        con = sqlite3.connect(corpus.guild_path("5"))
+        assert con.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 0
+        con.close()
+
+
+# -- through the command line, settings from .env --------------------------------------------------
+
+def test_ingest_embeds_and_stats_count_the_vectors(tmp_path):
+    db = tmp_path / "c.db"
+    out = run("ingest", str(FIXTURES / "bbc-tech-221.txt"), db=db)
+    assert out.returncode == 0 and "embedded" in out.stderr
+    stats = json.loads(run("stats", "--json", db=db).stdout)
+    assert stats["vectors"] == stats["paragraphs"]
+
+
+def test_no_embed_leaves_the_vectors_to_articlebot_embed(tmp_path):
+    db = tmp_path / "c.db"
+    assert run("ingest", str(FIXTURES / "bbc-tech-221.txt"), "--no-embed", db=db).returncode == 0
+    assert json.loads(run("stats", "--json", db=db).stdout)["vectors"] == 0
+    assert "vectors: 0 of" in run("stats", db=db).stdout
+    out = run("embed", db=db)
+    assert out.returncode == 0 and "embedded" in out.stderr
+    stats = json.loads(run("stats", "--json", db=db).stdout)
+    assert stats["vectors"] == stats["paragraphs"]
+
+
+def test_semantic_off_through_dotenv_answers_from_words_alone(tmp_path):
+    (tmp_path / ".env").write_text("ARTICLEBOT_SEMANTIC=0\n")
+    out = run("ingest", str(FIXTURES / "bbc-tech-221.txt"), cwd=tmp_path)
+    assert out.returncode == 0 and "embedded" not in out.stderr
+    stats = json.loads(run("stats", "--json", cwd=tmp_path).stdout)
+    assert stats["vectors"] == 0 and stats["semantic"].startswith("off (ARTICLEBOT_SEMANTIC=0)")
+    answer = json.loads(run("ask", "what did Kolokoltsev say about Interpol", "--json", cwd=tmp_path).stdout)
+    assert answer["answered"]
+
+
+def test_a_missing_model_through_dotenv_is_one_line_and_words_still_answer(tmp_path):
+    (tmp_path / ".env").write_text(f"ARTICLEBOT_MODEL={tmp_path / 'no-such-model'}\n")
+    out = run("ingest", str(FIXTURES / "bbc-tech-221.txt"), cwd=tmp_path)
+    assert out.returncode == 0 and "Traceback" not in out.stderr
+    stats = json.loads(run("stats", "--json", cwd=tmp_path).stdout)
+    assert stats["semantic"].startswith("off: ARTICLEBOT_MODEL=") and "no such directory" in stats["semantic"]
+    answer = json.loads(run("ask", "halo 2 traffic", "--json", cwd=tmp_path).stdout)
+    assert answer["answered"]
+    out = run("embed", cwd=tmp_path)
+    assert out.returncode == 1 and out.stderr.count("\n") == 1 and "no such directory" in out.stderr

@@ -216,3 +216,35 @@ def fit_answer_model(dump_path="/tmp/fit_dump.json", max_false=0.05):
     results.sort(key=lambda x: (x[0], x[1]), reverse=True)
     for r in results[:5]:
         print(f"unanswerable abstained {r[0]:.3f}, answerable wrongly abstained {-r[1]:.3f}, threshold {r[2]}, {r[3]}")
+
+
+def fit_answered_with_meaning(dump_path="/tmp/fit_dump.json", max_false=0.05):
+    """`answered` when the questions have vectors: the best passage's coverage reaches T, or its cosine to
+    the question reaches C while its coverage reaches T2 (a paraphrase shares meaning, not words). Prints
+    the rules that refuse the most unanswerable news questions while refusing at most `max_false` of the
+    answerable ones (news + SQuAD)."""
+    d = json.loads(Path(dump_path).read_text())
+
+    def top(r):
+        w = search.SPEAKER_WEIGHTS if r["speaker"] else search.WEIGHTS
+        return max(r["cands"], key=lambda c: sum(w.get(k, 0) * v for k, v in c[0].items())) if r["cands"] else None
+
+    rows = [(r["answerable"], top(r)) for r in d["news"] + d["squad"]]
+    results = []
+    for t in [x / 100 for x in range(30, 70, 2)]:
+        for c in [x / 100 for x in range(78, 96)]:
+            for t2 in [0.0, 0.1, 0.2, 0.3]:
+                def answered(best):
+                    if best is None:
+                        return False
+                    f, cov = best[0], best[1]
+                    return cov >= t or (f.get("cosine", 0.0) >= c and cov >= t2)
+                ans = [answered(b) for a, b in rows if a]
+                una = [answered(b) for a, b in rows if not a]
+                false_refused = 1 - sum(ans) / len(ans)
+                if false_refused <= max_false:
+                    results.append((1 - sum(una) / max(len(una), 1), -false_refused, t, c, t2))
+    results.sort(reverse=True)
+    for r in results[:8]:
+        print(f"unanswerable refused {r[0]:.3f}, answerable wrongly refused {-r[1]:.3f}: "
+              f"coverage >= {r[2]} or (cosine >= {r[3]} and coverage >= {r[4]})")

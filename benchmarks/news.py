@@ -261,9 +261,10 @@ def run_baseline(questions: list[dict], bbc: Path, seed: Path, limit: int = 10):
 
 # ---------------------------------------------------------------- engine
 
-def engine_env() -> dict:
+def engine_env(semantic: bool = True) -> dict:
     env = dict(os.environ)
     env["ARTICLEBOT_SAMPLES"] = "0"
+    env["ARTICLEBOT_SEMANTIC"] = "1" if semantic else "0"
     env.setdefault("PYTHONPATH", str(REPO_ROOT))
     if str(REPO_ROOT) not in env["PYTHONPATH"].split(os.pathsep):
         env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env["PYTHONPATH"]
@@ -286,14 +287,14 @@ def ingest(cmd: list[str], db: Path, bbc: Path, seed: Path) -> dict:
             "stderr": proc.stderr.strip(), "secs": secs}
 
 
-def ask_batch(cmd: list[str], db: Path, qs: list[str], limit: int) -> tuple[list[dict], float]:
+def ask_batch(cmd: list[str], db: Path, qs: list[str], limit: int, semantic: bool = True) -> tuple[list[dict], float]:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
         fh.write("\n".join(qs) + "\n")
         batch = fh.name
     try:
         t0 = time.perf_counter()
         proc = subprocess.run(cmd + ["--db", str(db), "ask", "--batch", batch, "--json", "--limit", str(limit)],
-                              cwd=REPO_ROOT, env=engine_env(), capture_output=True, text=True, errors="replace")
+                              cwd=REPO_ROOT, env=engine_env(semantic), capture_output=True, text=True, errors="replace")
         secs = time.perf_counter() - t0
     finally:
         os.unlink(batch)
@@ -309,14 +310,17 @@ def ask_batch(cmd: list[str], db: Path, qs: list[str], limit: int) -> tuple[list
     return out, secs
 
 
-def run_engine(questions, args, db: Path):
+def run_engine(questions, args, db: Path, semantic: bool = True):
     cmd = args.engine_cmd
     info = {}
     if not (db.exists() and db.stat().st_size > 0):
         ing = ingest(cmd, db, args.bbc, args.seed)
         info["ingest"] = ing
         print(f"engine ingest: {ing['added']} added, {ing['duplicate']} duplicates, {len(ing['errors'])} errors, "
-              f"exit {ing['rc']}, {ing['secs']:.1f} s")
+              f"exit {ing['rc']}, {ing['secs']:.1f} s (text and, unless ARTICLEBOT_SEMANTIC=0, vectors)")
+        for ln in ing["stderr"].splitlines():
+            if ln.startswith("embedded "):
+                print(f"engine {ln}")
         for ln in ing["errors"][:10]:
             print("   ", ln)
         if ing["added"] == 0:
@@ -324,7 +328,7 @@ def run_engine(questions, args, db: Path):
     else:
         print(f"engine: reusing existing DB {db}")
     qs = [q["question"] for q in questions]
-    raw, secs = ask_batch(cmd, db, qs, args.limit)
+    raw, secs = ask_batch(cmd, db, qs, args.limit, semantic)
     results = []
     for q, r in zip(questions, raw):
         if norm(r.get("question", "")) != norm(q["question"]):
@@ -334,13 +338,13 @@ def run_engine(questions, args, db: Path):
     info["batch_s"] = secs
     info["ms_per_q"] = secs * 1000 / max(1, len(qs))
     # start-up cost: a batch of one question; subtract it for an estimate of the per-question cost
-    _, one = ask_batch(cmd, db, qs[:1], args.limit)
+    _, one = ask_batch(cmd, db, qs[:1], args.limit, semantic)
     info["startup_s"] = one
     info["ms_per_q_net"] = max(0.0, (secs - one)) * 1000 / max(1, len(qs) - 1)
     if args.timing:
         lat = []
         for q in qs[: args.timing]:
-            _, s = ask_batch(cmd, db, [q], args.limit)
+            _, s = ask_batch(cmd, db, [q], args.limit, semantic)
             lat.append(s * 1000)
         info["single_lat"] = lat
     return results, info
@@ -374,6 +378,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timing", type=int, nargs="?", const=20, default=0,
                     help="also time N questions (default 20) one per subprocess (includes start-up)")
     ap.add_argument("--misses", action="store_true", help="list the engine's top-1 misses")
+    ap.add_argument("--meaning-only", action="store_true",
+                    help="skip the words-only run (ARTICLEBOT_SEMANTIC=0 on the same database)")
     args = ap.parse_args(argv)
     import shlex
     args.engine_cmd = shlex.split(args.engine_cmd) if args.engine_cmd else [sys.executable, "-m", "corpus"]
@@ -395,7 +401,7 @@ def main(argv=None) -> int:
     base_res, binfo = run_baseline(questions, args.bbc, args.seed, args.limit)
     bs = score(questions, base_res)
 
-    es = einfo = None
+    es = einfo = ws = winfo = None
     if not args.baseline_only:
         tmp = None
         try:
@@ -404,8 +410,11 @@ def main(argv=None) -> int:
             else:
                 tmp = tempfile.TemporaryDirectory(prefix="newsbench-")
                 db = Path(tmp.name) / "bench.db"
-            eres, einfo = run_engine(questions, args, db)
+            eres, einfo = run_engine(questions, args, db, semantic=True)
             es = score(questions, eres)
+            if not args.meaning_only:
+                wres, winfo = run_engine(questions, args, db, semantic=False)
+                ws = score(questions, wres)
         except (RuntimeError, OSError, json.JSONDecodeError) as exc:
             print(f"engine: FAILED: {exc}")
         finally:
@@ -418,18 +427,25 @@ def main(argv=None) -> int:
         ms = (f"{einfo['ms_per_q']:.1f} ms/q batch wall ({einfo['batch_s']:.2f} s), "
               f"{einfo['ms_per_q_net']:.1f} ms/q without start-up ({einfo['startup_s']:.2f} s)")
         report("engine", es, ms)
+    if ws:
+        report("words-only", ws, f"{winfo['ms_per_q']:.1f} ms/q batch wall, {winfo['ms_per_q_net']:.1f} ms/q without "
+                                 f"start-up (ARTICLEBOT_SEMANTIC=0, same database)")
     report("fts5-or", bs, f"{binfo['ms_per_q']:.2f} ms/q in-process ({binfo['rows']} rows, built in {binfo['build_s']:.1f} s)",
            always_answers=True)
     print()
     kinds = sorted(set(bs["per_kind"]), key=lambda k: (list(KINDS + ('speaker/pronoun', 'seed')).index(k)
                                                         if k in KINDS + ('speaker/pronoun', 'seed') else 99))
-    print(f"  {'kind':<16} {'n':>4}   " + ("engine top1 / r@5   " if es else "") + "fts5-or top1 / r@5")
+    print(f"  {'kind':<16} {'n':>4}   " + ("engine top1 / r@5   " if es else "")
+          + ("words-only top1 / r@5   " if ws else "") + "fts5-or top1 / r@5")
     for k in kinds:
         n, b1, b5 = bs["per_kind"][k]
         line = f"  {k:<16} {n:>4}   "
         if es:
             _, e1, e5 = es["per_kind"][k]
             line += f"{fmt(e1)} / {fmt(e5)}        "
+        if ws:
+            _, w1, w5 = ws["per_kind"][k]
+            line += f"{fmt(w1)} / {fmt(w5)}            "
         line += f"{fmt(b1)} / {fmt(b5)}"
         print(line)
     if einfo and einfo.get("single_lat"):

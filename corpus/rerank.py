@@ -18,7 +18,7 @@ from .candidates import Candidate
 from .text import INDEX_TOKEN_RE, STOP_WORDS, sentences, stem, words
 from .vocabulary import VisibleVocabulary
 
-# Rerank weights over the features of `Searcher._rerank`, fitted on development questions (news and
+# Rerank weights over the features of `score`, fitted on development questions (news and
 # SQuAD) with benchmarks/fit_weights.py. Speaker questions ("what did X say about Y") have their own.
 WEIGHTS = {
     "bm25": 0.633, "coverage": 0.04, "sentence": 0.213, "title": 0.134, "fuzzy": 0.069, "context": 0.403,
@@ -29,10 +29,37 @@ SPEAKER_WEIGHTS = {
     "article": 0.724, "number": -0.139, "pairs": -0.281, "lead": -0.254, "quote": 0.632, "rarest": 0.1,
     "speaker": 0.384, "topic": 0.856, "topic_sentence": -0.156, "speaker_near": 0.1, "speaker_article": 0.1,
 }
+# With vectors (the question's and the candidates'), the same features plus the cosine to the question and
+# how far below the nearest candidate by meaning, refitted together (benchmarks/fit_weights.py on a news
+# database with vectors and SQuAD). Without vectors the weights above apply unchanged: words only
+# (ARTICLEBOT_SEMANTIC=0) ranks exactly as before vectors existed.
+MEANING_WEIGHTS = {
+    "cosine": 1.87, "cosine_gap": -1.244, "bm25": -0.001, "coverage": -0.019, "sentence": 0.084, "title": 0.092,
+    "fuzzy": 0.117, "context": 0.434, "article": 0.0, "number": 0.051, "pairs": -0.005, "lead": 0.111,
+    "quote": 0.021, "rarest": 0.0,
+}
+MEANING_SPEAKER_WEIGHTS = {
+    "cosine": 0.324, "cosine_gap": -0.324, "bm25": 0.686, "coverage": -0.527, "sentence": 0.238, "title": 0.122,
+    "fuzzy": 0.21, "context": 0.944, "article": 0.474, "number": -0.139, "pairs": -0.302, "lead": -0.335,
+    "quote": 0.533, "rarest": 0.125, "speaker": 0.522, "topic": 0.785, "topic_sentence": -0.149,
+    "speaker_near": 0.0, "speaker_article": -0.111,
+}
 # `answered`: the best passage's coverage of the question (see Searcher._coverage) against a threshold
 # chosen so that at most ~5% of answerable development questions are refused.
 ANSWER_MODEL = {"sentence": 0.17, "context": 0.67, "rarest": 0.16}
 ANSWERED_THRESHOLD = 0.41
+# With vectors: a passage also answers when it means what the question asks (e5 cosines crowd between 0.7
+# and 0.95) and shares a little of its wording; fitted like the rest (fit_answered_with_meaning).
+MEANING_ANSWERED = {"coverage": 0.42, "cosine": 0.88, "cosine_coverage": 0.1}
+
+
+def answers(best: Candidate) -> bool:
+    """Whether the best candidate answers the question, by its coverage (and its meaning, with vectors)."""
+    f = best.features
+    if "cosine" not in f:
+        return best.coverage >= ANSWERED_THRESHOLD
+    m = MEANING_ANSWERED
+    return best.coverage >= m["coverage"] or (f["cosine"] >= m["cosine"] and best.coverage >= m["cosine_coverage"])
 
 # "he said", "she later told MPs", "said he": speech whose speaker may be named in the paragraph before.
 # Looser than corpus.speakers' attribution patterns (any one word may stand between pronoun and verb):
@@ -126,7 +153,11 @@ def score(candidates: list[Candidate], question: str, terms: list[str], speaker_
             c.features["speaker_article"] = in_article[c.article_id]
         # "According to the humoral theory, ..." has the shape but no person: rank it as a plain question.
         speaker_mode = max(in_article.values()) > 0
-    model = SPEAKER_WEIGHTS if speaker_mode else WEIGHTS
+    by_meaning = any("cosine" in c.features for c in candidates)
+    if by_meaning:
+        model = MEANING_SPEAKER_WEIGHTS if speaker_mode else MEANING_WEIGHTS
+    else:
+        model = SPEAKER_WEIGHTS if speaker_mode else WEIGHTS
     for c in candidates:
         c.score = sum(model.get(k, 0.0) * v for k, v in c.features.items())
         c.coverage = coverage(c.features, speaker_mode)

@@ -20,7 +20,7 @@ from . import limits
 from .candidates import Candidate, gather
 from .errors import QuestionError
 from .question import QuestionReader, parse_speaker, respelled
-from .rerank import ANSWERED_THRESHOLD, index_stems, score
+from .rerank import answers, index_stems, score
 from .speakers import COURTESY_TITLES
 from .text import INDEX_TOKEN_RE, content_terms, stem
 from .visible import Visible
@@ -85,7 +85,7 @@ class Reading:
         something the articles hold (not "a", not "how many zebras escaped" when no article has a zebra)."""
         if not self.candidates or self.function_words_only or self.unknown_share >= UNKNOWN_SHARE_REFUSED:
             return False
-        return self.candidates[0].coverage >= ANSWERED_THRESHOLD
+        return answers(self.candidates[0])
 
 
 def check_question(question) -> str:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 NEAREST = 20          # paragraphs by cosine per visible file, beside the FTS5 candidates
-_CHUNK = 8192         # rows converted to float32 at a time: bounded memory for any file size
+_CHUNK = 2048         # rows multiplied at a time
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -87,10 +87,12 @@ class Matrix:
 
         if not len(self.ids):
             return {}
+        # einsum over the int8 rows directly: no float copy of the matrix, and no BLAS call (an OpenBLAS
+        # tuned for another core can be 20x slower on a matrix-vector product than this loop).
         sims = np.empty(len(self.ids), dtype=np.float32)
-        for start in range(0, len(self.ids), _CHUNK):
-            block = self.vecs[start:start + _CHUNK].astype(np.float32)
-            sims[start:start + _CHUNK] = block @ query
+        for start in range(0, len(self.ids), _CHUNK):  # a float copy of a block at a time, kept in cache
+            sims[start:start + _CHUNK] = np.einsum("ij,j->i", self.vecs[start:start + _CHUNK], query,
+                                                   dtype=np.float32)
         sims *= self.scales
         if among is not None:
             mask = np.isin(self.ids, np.fromiter(among, dtype=np.int64, count=len(among)))
@@ -112,7 +114,7 @@ class Matrix:
                 hits = np.nonzero(self.ids == pid)[0]
                 i = int(hits[0]) if len(hits) else None
             if i is not None:
-                out[pid] = float(self.vecs[i].astype(np.float32) @ query * self.scales[i])
+                out[pid] = float(np.einsum("j,j->", self.vecs[i], query, dtype=np.float32) * self.scales[i])
         return out
 
 

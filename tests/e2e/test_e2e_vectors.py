@@ -34,8 +34,8 @@ async def test_added_articles_get_vectors_in_the_background(world: World, start_
     stats = await engine.stats(world.guild.id)
     assert stats["vectors"] == stats["paragraphs"] > 0  # the guild's articles and the shared sample
 
-    # A question with none of the answer's words ("factories escaped damage" after the tsunami).
-    asked = await fake.slash(world.channel, world.member, "ask",
-                             question="will the wave disaster hurt the region's economy much")
-    answer = await asked.wait_message(timeout=60)
-    assert any("factories escaped damage" in e["description"] for e in answer["embeds"]), answer
+    # A question with few of the answer's words ("factories escaped damage" after the tsunami), asked in
+    # the guild through the running bot's engine: found by meaning among the first passages.
+    answer = await engine.ask("will the wave disaster hurt the region's economy much", guild_id=world.guild.id,
+                              limit=3)
+    assert any("factories escaped damage" in p.text for p in answer.results)

@@ -49,11 +49,6 @@ def parse_speaker(question: str) -> tuple[str, str] | None:
 
 
 
-def quoted(term: str) -> str:
-    """A word as an FTS5 string: user text is never query syntax ("at&t" becomes the phrase "at t")."""
-    return '"' + term.replace('"', '""') + '"'
-
-
 class QuestionReader:
     """Reads one question's words against what the asker can see."""
 
@@ -63,7 +58,7 @@ class QuestionReader:
 
     def terms(self, question: str) -> tuple[list[str], dict[str, str]]:
         """The words to search for, and the corrections made ({typed: read}; never a word read as itself)."""
-        terms = content_terms(question)
+        terms = content_terms(question, self.visible.stop_words())
         if not terms:  # "who is he?" -- nothing but stop words: use what there is
             terms = [w.lower() for w in words(question)][:12]
         corrections: dict[str, str] = {}
@@ -82,7 +77,7 @@ class QuestionReader:
     def _known_stem(self, word: str) -> bool:
         """Does the index hold this word (as the index's own tokenizer stems it)? A MATCH that stops at
         the first row is O(1) in corpus size; fts5vocab 'row' counted every row holding the term first."""
-        return self.visible.matches(quoted(word), cap=1) > 0
+        return self.visible.matches(self.visible.term(word), cap=1) > 0
 
     def _reading(self, term: str, known: list[str]) -> str | None:
         """What a question word is read as when not as typed: a figure as the articles write it, a typo's
@@ -107,7 +102,7 @@ class QuestionReader:
             return None
         digits, unit = match.groups()
         grouped = f"{int(digits):,}{unit}"
-        return grouped if self.visible.matches(quoted(grouped), cap=20) > typed else None
+        return grouped if self.visible.matches(self.visible.term(grouped), cap=20) > typed else None
 
     def _correction(self, term: str, known: list[str]) -> str | None:
         """The visible word a question word not in the vocabulary stands for, or None to keep it."""
@@ -134,7 +129,8 @@ class QuestionReader:
 
     def cooccurrence(self, word: str, others: list[str], cap: int = 50) -> int:
         """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""
-        return self.visible.matches(f"{quoted(word)} AND ({' OR '.join(map(quoted, others))})", cap)
+        term = self.visible.term
+        return self.visible.matches(f"{term(word)} AND ({' OR '.join(map(term, others))})", cap)
 
 
 def respelled(question: str, corrections: dict[str, str]) -> str:

@@ -21,7 +21,8 @@ from .errors import QuestionError
 from .question import QuestionReader, parse_speaker, respelled
 from .rerank import ANSWERED_THRESHOLD, index_stems, score
 from .speakers import COURTESY_TITLES
-from .text import INDEX_TOKEN_RE, content_terms, stem
+from .languages import language
+from .text import INDEX_TOKEN_RE, content_terms, fold
 from .visible import Visible
 
 # "AT&T", "M&S": one name, though the index splits it.
@@ -105,9 +106,11 @@ def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,
     if not candidates:
         return Answer(question, False, [], 0, reading.corrections)
     answered = candidates[0].coverage >= ANSWERED_THRESHOLD
-    stems = {x for t in reading.terms for x in index_stems(t)}
+    stems: dict[str, set[str]] = {}  # the question's stems in each passage's language
+    for c in candidates[offset: offset + limit]:
+        stems.setdefault(c.language, {x for t in reading.terms for x in index_stems(t, c.language)})
     results = [Passage(c.article_id, c.title, c.url, c.position, c.total, c.text, c.score,
-                       _matched_words(c.text, stems), [s["name"] for s in c.speakers])
+                       _matched_words(c.text, stems[c.language], c.language), [s["name"] for s in c.speakers])
                for c in candidates[offset: offset + limit]]
     return Answer(question, answered, results, len(candidates), reading.corrections)
 
@@ -140,10 +143,11 @@ def context(visible: Visible, article_id: int, paragraph: int, radius: int = 1) 
                     [s["name"] for s in json.loads(sp or "[]")]) for pos, text, sp in rows]
 
 
-def _matched_words(text: str, stems: set[str]) -> list[str]:
+def _matched_words(text: str, stems: set[str], lang: str = "en") -> list[str]:
     """Words of `text` as written whose stems the question has: what the bot puts in bold."""
     # Each distinct word is stemmed once: a paragraph repeats its words, and this runs for every result.
     written = dict.fromkeys(INDEX_TOKEN_RE.findall(text))
     joined = ([w for w in dict.fromkeys(_AMPERSAND_WORD_RE.findall(text)) if w.lower() in stems]  # "AT&T"
               if any("&" in s for s in stems) else [])
-    return joined + [w for w in written if stem(w.lower()) in stems]
+    rules = language(lang)
+    return joined + [w for w in written if rules.stem(fold(w.lower())) in stems]

@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 
-import snowballstemmer
-
 from .errors import IngestError
+from .languages import ENGLISH_STOP_WORDS as STOP_WORDS
+from .languages import language
 
-# Porter is what SQLite FTS5's `porter` tokenizer implements, so Python-side stems agree with the index.
-# A snowball stemmer keeps state while it works: one per thread (the bot asks from worker threads).
-_local = threading.local()
-
-
-def _stemmer():
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = snowballstemmer.stemmer("porter")
-    return stemmer
-
-WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-
-# Function words plus the words chat questions wrap around a request ("what did ... say about").
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are aren't as at be because been before
-    being below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't
-    down during each few for from further had hadn't has hasn't have haven't having he he'd he'll he's her
-    here here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its
-    itself let's me more most mustn't my myself no nor not of off on once only or other ought our ours
-    ourselves out over own same shan't she she'd she'll she's should shouldn't so some such than that
-    that's the their theirs them themselves then there there's these they they'd they'll they're they've
-    this those through to too under until up very was wasn't we we'd we'll we're we've were weren't what
-    what's when when's where where's which while who who's whom why why's with won't would wouldn't you
-    you'd you'll you're you've your yours yourself yourselves
-    tell me please know anything something say said says think thinks thought view views
-    according s t""".split()
-)
+# Combining marks are part of a word: Hindi's vowel signs, Thai's tone marks, an accent typed apart.
+_MARKS = "".join(chr(c) for c in range(0x300, 0x3100) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me"))
+_LETTER = rf"(?:[^\W_]|[{_MARKS}])"
+WORD_RE = re.compile(rf"{_LETTER}+(?:['’]{_LETTER}+)*", re.UNICODE)
+# Scripts written without spaces between words: Han, kana, Thai, Lao, Khmer, Myanmar. A run of them is
+# read as its overlapping pairs of characters, so "北京" finds "北京天气" (a run of one is itself).
+_UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+             "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f")
+_UNSPACED_RE = re.compile(f"[{_UNSPACED}]")
+_RUNS_RE = re.compile(f"[{_UNSPACED}]+|[^{_UNSPACED}]+")
+_UNIT_RE = re.compile(f".[{_MARKS}]*", re.DOTALL)  # a character with its marks (Thai vowels, tones)
+# Accents fold on Latin letters only ("Zürich" is "zurich"); Cyrillic й and Devanagari signs are letters.
+_LATIN_MARKS_RE = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
 
 # Zero-width and bidi control characters carry no meaning in an answer and break matching.
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
@@ -129,48 +113,63 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text)
 
 
-def terms(text: str) -> list[str]:
-    """Lower-cased words as the index sees them: "Interpol's" is "interpol"."""
+def fold(word: str) -> str:
+    """A word without the accents of its Latin letters: "café" is "cafe", on both sides of a search."""
+    if word.isascii():
+        return word
+    return unicodedata.normalize("NFC", _LATIN_MARKS_RE.sub("", unicodedata.normalize("NFD", word)))
+
+
+def pieces(word: str) -> list[str]:
+    """A word as the index cuts it: itself, or for a script written without spaces, overlapping pairs
+    of characters ("北京天气" is 北京 京天 天气)."""
+    if word.isascii() or not _UNSPACED_RE.search(word):
+        return [word]
     out = []
-    for word in words(text):
-        lower = word.lower().replace("’", "'")
-        if lower.endswith("'s"):
-            lower = lower[:-2]
-        out.append(lower)
+    for run in _RUNS_RE.findall(word):
+        if not _UNSPACED_RE.match(run):
+            out.append(run)
+            continue
+        units = _UNIT_RE.findall(run)
+        out.extend([run] if len(units) == 1 else [a + b for a, b in zip(units, units[1:])])
     return out
 
 
-_STEMS: dict[str, str] = {}
+def terms(text: str) -> list[str]:
+    """Lower-cased, accent-folded words as the index sees them: "Interpol's" is "interpol"."""
+    out = []
+    for word in words(text):
+        lower = fold(word.lower().replace("’", "'"))
+        if lower.endswith("'s"):
+            lower = lower[:-2]
+        out.extend(pieces(lower))
+    return out
 
 
-def stem(word: str) -> str:
-    """Porter stem of a lower-cased word, memoised (a plain dict: this is the hottest call in ranking)."""
-    try:
-        return _STEMS[word]
-    except KeyError:
-        if len(_STEMS) > 500_000:
-            _STEMS.clear()
-        result = _STEMS[word] = _stemmer().stemWord(word.lower().replace("’", "'"))
-        return result
+def stem(word: str, lang: str = "en") -> str:
+    """The stem of a lower-cased, folded word in a language (Porter for English), memoised."""
+    return language(lang).stem(word)
 
 
 # A question's words keep "&" inside: "at&t", "m&s" (each half alone is a stop word or a letter).
-_QUESTION_WORD_RE = re.compile(r"[^\W_]+(?:['’&][^\W_]+)*", re.UNICODE)
+_QUESTION_WORD_RE = re.compile(rf"{_LETTER}+(?:['’&]{_LETTER}+)*", re.UNICODE)
 
 
-def content_terms(text: str) -> list[str]:
-    """Lower-cased words of a question that carry meaning, in order, without repeats."""
+def content_terms(text: str, stop_words: frozenset = STOP_WORDS) -> list[str]:
+    """Lower-cased, folded words of a question that carry meaning, in order, without repeats."""
     seen: dict[str, None] = {}
     for word in _QUESTION_WORD_RE.findall(text):
-        lower = word.lower().replace("’", "'")
+        lower = fold(word.lower().replace("’", "'"))
         if lower.endswith("'s"):
             lower = lower[:-2]
-        if lower and lower not in STOP_WORDS and lower not in seen:
-            seen[lower] = None
+        for piece in pieces(lower):
+            if piece and piece not in stop_words and piece not in seen:
+                seen[piece] = None
     return list(seen)
 
 
-_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])")
+# A full stop, then space and a capital; or a Chinese/Japanese full stop or a danda (no space needed).
+_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])|(?<=[。！？।॥])[”」』）]*\s*(?=\S)")
 
 
 def sentences(text: str) -> list[str]:
@@ -201,16 +200,31 @@ def split_long_paragraph(text: str, limit: int) -> list[str]:
     return parts
 
 
-# The index's view of words: letters and digits; apostrophes split ("Interpol's" -> interpol, s).
-INDEX_TOKEN_RE = re.compile(r"[^\W_]+")
+# The index's view of words: letters (with their marks) and digits; apostrophes split ("Interpol's" ->
+# interpol, s).
+INDEX_TOKEN_RE = re.compile(rf"{_LETTER}+")
 
 
-def sentence_stems(text: str) -> str:
+def index_words(text: str) -> list[str]:
+    """The words of a text as the index holds them before stemming: lower-cased, folded, cut in pieces."""
+    return [p for t in INDEX_TOKEN_RE.findall(text.lower()) for p in pieces(fold(t))]
+
+
+def index_text(text: str, lang: str = "en") -> str:
+    """What the full-text index holds for a text: every word's stem in the article's language, stop
+    words included (a phrase must still match), space-separated. FTS5 indexes this, not the text, so
+    stemming is the language's and not the tokenizer's."""
+    rules = language(lang)
+    return " ".join(rules.stem(w) for w in index_words(text))
+
+
+def sentence_stems(text: str, lang: str = "en") -> str:
     """Each sentence's content-word stems in order, sentences separated by "|".
 
     Computed once at ingest and stored, so ranking never re-tokenises a candidate paragraph.
     """
+    rules = language(lang)
     out = []
     for sentence in sentences(text) or [text]:
-        out.append(" ".join(stem(t) for t in INDEX_TOKEN_RE.findall(sentence.lower()) if t not in STOP_WORDS))
+        out.append(" ".join(rules.stem(t) for t in index_words(sentence) if t not in rules.stop_words))
     return "|".join(out)

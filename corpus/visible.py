@@ -8,7 +8,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from .languages import DEFAULT, language
 from .store import Store
+from .text import index_text
 from .vocabulary import VisibleVocabulary, vocabulary_of
 
 
@@ -22,11 +24,35 @@ class Visible:
     def __init__(self, parts: list[Part]) -> None:
         self.parts = parts
         self._vocabulary: VisibleVocabulary | None = None
+        self._languages: list[str] | None = None
+        self._stop_words: frozenset | None = None
 
     def vocabulary(self) -> VisibleVocabulary:
         if self._vocabulary is None:
             self._vocabulary = VisibleVocabulary([vocabulary_of(p.store, p.conn) for p in self.parts])
         return self._vocabulary
+
+    def languages(self) -> list[str]:
+        """The languages of the visible articles: a question is read in each of them."""
+        if self._languages is None:
+            found = set().union(*(p.store.languages(p.conn) for p in self.parts))
+            self._languages = sorted(found) or [DEFAULT]
+        return self._languages
+
+    def stop_words(self) -> frozenset:
+        """Words no visible language searches for ("the", "qué", "какой")."""
+        if self._stop_words is None:
+            self._stop_words = frozenset().union(*(language(code).stop_words for code in self.languages()))
+        return self._stop_words
+
+    def term(self, word: str) -> str:
+        """A question word as an FTS5 query: as each visible language indexes it (its stem; pairs of
+        characters in Chinese), the readings OR-ed. Always quoted: user text never reaches MATCH as syntax."""
+        readings = [r for r in dict.fromkeys(index_text(word, code) for code in self.languages()) if r]
+        if not readings:
+            return fts_string(word)
+        strings = [fts_string(r) for r in readings]
+        return strings[0] if len(strings) == 1 else "(" + " OR ".join(strings) + ")"
 
     def matches(self, match: str, cap: int) -> int:
         """Paragraphs (up to `cap`) an FTS5 query finds: it stops at `cap`, so it costs the same in any corpus."""
@@ -45,3 +71,8 @@ class Visible:
             if part.store.owns(article_id):
                 return part
         return None
+
+
+def fts_string(text: str) -> str:
+    """Text as an FTS5 string (a phrase when it holds several words), never as query syntax."""
+    return '"' + text.replace('"', '""') + '"'

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus import Corpus, Document
+from corpus.schema import SCHEMA_VERSION
 from corpus.scopes import guild_dir
 
 from conftest import FIXTURES, INTERPOL_OPENINGS
@@ -123,7 +124,7 @@ def test_a_database_made_before_partitioning_migrates_without_loss(tmp_path):
     db = tmp_path / "old.db"
     shutil.copy(FIXTURES / "schema-v2-three-scopes.db", db)
     with Corpus.open(db) as corpus:
-        assert corpus.schema_version() == 3
+        assert corpus.schema_version() == SCHEMA_VERSION
         assert corpus.guild_ids() == ["111", "222"]
         shared = {a.title for a in corpus.articles()}
         assert shared == {"Ad sales boost Time Warner profit",

@@ -13,7 +13,7 @@ import re
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .text import STOP_WORDS, content_terms, words
+from .text import STOP_WORDS, content_terms, fold, pieces, unspaced, words
 from .visible import Visible
 from .vocabulary import VisibleVocabulary
 
@@ -60,11 +60,12 @@ class QuestionReader:
         """The words to search for, and the corrections made ({typed: read}; never a word read as itself)."""
         terms = content_terms(question, self.visible.stop_words())
         if not terms:  # "who is he?" -- nothing but stop words: use what there is
-            terms = [w.lower() for w in words(question)][:12]
+            terms = [p for w in words(question) for p in pieces(fold(w.lower()))][:12]
         corrections: dict[str, str] = {}
         out: list[str] = []
         terms = terms[:MAX_TERMS]
         known = [t for t in terms if t in self.vocab.df or self._known_stem(t)]
+        terms = _without_seams(terms, known)
         for term in terms:
             read = self._reading(term, known)
             if read and read != term:
@@ -131,6 +132,15 @@ class QuestionReader:
         """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""
         term = self.visible.term
         return self.visible.matches(f"{term(word)} AND ({' OR '.join(map(term, others))})", cap)
+
+
+def _without_seams(terms: list[str], known: list[str]) -> list[str]:
+    """Chinese is read in pairs of characters, and a pair that no visible article holds is mostly where two
+    words of the question meet (黑豹队的防守: 队的, 的防): left out, unless the question has nothing else."""
+    pairs = [t for t in terms if unspaced(t)]
+    if not any(t in known for t in pairs):
+        return terms
+    return [t for t in terms if t in known or not unspaced(t)]
 
 
 def respelled(question: str, corrections: dict[str, str]) -> str:

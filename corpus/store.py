@@ -72,13 +72,14 @@ class ArticleInfo:
     added_by: str | None
     added_at: str
     paragraphs: int
+    language: str = "en"  # ISO 639-1, detected when the article was added
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 ARTICLE_COLUMNS = ("id, scope, title, url, author, published, added_by, added_at, "
-                   "paragraph_count AS paragraphs")
+                   "paragraph_count AS paragraphs, language")
 
 
 def content_hash(doc: Document) -> str:

@@ -120,6 +120,11 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFC", _LATIN_MARKS_RE.sub("", unicodedata.normalize("NFD", word)))
 
 
+def unspaced(word: str) -> bool:
+    """Is this (a piece of) a script written without spaces?"""
+    return not word.isascii() and bool(_UNSPACED_RE.search(word))
+
+
 def pieces(word: str) -> list[str]:
     """A word as the index cuts it: itself, or for a script written without spaces, overlapping pairs
     of characters ("北京天气" is 北京 京天 天气)."""

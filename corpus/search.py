@@ -22,7 +22,7 @@ from .question import QuestionReader, parse_speaker, respelled
 from .rerank import ANSWERED_THRESHOLD, index_stems, score
 from .speakers import COURTESY_TITLES
 from .languages import language
-from .text import INDEX_TOKEN_RE, content_terms, fold
+from .text import content_terms, fold, index_tokens
 from .visible import Visible
 
 # "AT&T", "M&S": one name, though the index splits it.
@@ -107,8 +107,8 @@ def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,
         return Answer(question, False, [], 0, reading.corrections)
     answered = candidates[0].coverage >= ANSWERED_THRESHOLD
     stems: dict[str, set[str]] = {}  # the question's stems in each passage's language
-    for c in candidates[offset: offset + limit]:
-        stems.setdefault(c.language, {x for t in reading.terms for x in index_stems(t, c.language)})
+    for lang in {c.language for c in candidates[offset: offset + limit]}:
+        stems[lang] = {x for t in reading.terms for x in index_stems(t, lang)}
     results = [Passage(c.article_id, c.title, c.url, c.position, c.total, c.text, c.score,
                        _matched_words(c.text, stems[c.language], c.language), [s["name"] for s in c.speakers])
                for c in candidates[offset: offset + limit]]
@@ -146,7 +146,7 @@ def context(visible: Visible, article_id: int, paragraph: int, radius: int = 1) 
 def _matched_words(text: str, stems: set[str], lang: str = "en") -> list[str]:
     """Words of `text` as written whose stems the question has: what the bot puts in bold."""
     # Each distinct word is stemmed once: a paragraph repeats its words, and this runs for every result.
-    written = dict.fromkeys(INDEX_TOKEN_RE.findall(text))
+    written = dict.fromkeys(index_tokens(text))
     joined = ([w for w in dict.fromkeys(_AMPERSAND_WORD_RE.findall(text)) if w.lower() in stems]  # "AT&T"
               if any("&" in s for s in stems) else [])
     rules = language(lang)

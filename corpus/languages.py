@@ -48,6 +48,7 @@ _SAME_AS = {"wuu": "zh", "yue": "zh", "nn": "no", "nb": "no", "arz": "ar", "ary"
 _ENGLISH_MARKERS = frozenset("the of and to is was that for with by he she it at said from has his were "
                              "which this are have".split())
 _WORD = re.compile(r"[^\W\d_]+")
+_STOP_WORD_CODES = {"no": "nb"}  # the stop-words package names Norwegian Bokmål
 _CONFIDENT = 0.5  # below this the detector is guessing (short texts): keep the default
 _SAMPLE_CHARS = 3000
 
@@ -131,12 +132,7 @@ def _stop_words(code: str) -> frozenset:
     from .text import fold
 
     try:
-        found = get_stop_words(code)
+        found = get_stop_words(_STOP_WORD_CODES.get(code, code))
     except StopWordError:
         return frozenset()
     return frozenset(fold(w.lower()) for w in found)
-
-
-def supported() -> dict[str, str]:
-    """Language code -> stemming algorithm, for the README's table."""
-    return {code: name for code, name in SNOWBALL.items() if name in _algorithms()}

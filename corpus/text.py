@@ -149,12 +149,16 @@ def pieces(word: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Lower-cased, accent-folded words as the index sees them: "Interpol's" is "interpol"."""
+    plain = text.isascii()  # nothing to fold or cut: the common case, kept fast
     out = []
     for word in words(text):
-        lower = fold(word.lower().replace("’", "'"))
+        lower = word.lower().replace("’", "'")
         if lower.endswith("'s"):
             lower = lower[:-2]
-        out.extend(pieces(lower))
+        if plain:
+            out.append(lower)
+        else:
+            out.extend(pieces(fold(lower)))
     return out
 
 
@@ -226,7 +230,8 @@ def index_tokens(text: str) -> list[str]:
 
 def index_words(text: str) -> list[str]:
     """The words of a text as the index holds them before stemming: lower-cased, folded, cut in pieces."""
-    return [p for t in index_tokens(text.lower()) for p in pieces(fold(t))]
+    tokens = index_tokens(text.lower())
+    return tokens if text.isascii() else [p for t in tokens for p in pieces(fold(t))]
 
 
 def index_text(text: str, lang: str = "en") -> str:

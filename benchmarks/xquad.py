@@ -5,10 +5,11 @@ A hit is the paragraph the question was written on. Every language runs in the s
 machine, so the ratios to English compare. Lexical engine only.
 
     python benchmarks/xquad.py [--xquad ../shared/bench/xquad] [--languages en,es,zh] [--limit-questions N]
-        [--typos]
+        [--typos] [--samples]
 
 --typos asks each question a second time with one slip in its longest word (two letters swapped), to
-measure typo correction per language.
+measure typo correction per language. --samples keeps the bundled English sample article in each database,
+as every guild sees it: the questions are then read in English too.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def with_typo(question: str) -> str:
     return question.replace(word, slipped, 1)
 
 
-def run(articles, questions, db: Path, typos: bool) -> dict:
-    corpus = Corpus.open(db, load_samples=False)
+def run(articles, questions, db: Path, typos: bool, samples: bool) -> dict:
+    corpus = Corpus.open(db, load_samples=samples)
     t = time.perf_counter()
     for title, paragraphs in articles:
         corpus.add(Document(title=title, paragraphs=paragraphs))
@@ -96,6 +97,8 @@ def main() -> int:
     parser.add_argument("--languages", default="", help="comma-separated codes (default: every file found)")
     parser.add_argument("--limit-questions", type=int, default=0, help="ask only the first N questions per language")
     parser.add_argument("--typos", action="store_true", help="also ask each question with one slip in it")
+    parser.add_argument("--samples", action="store_true",
+                        help="keep the bundled English sample beside each language, as a new bot has it")
     args = parser.parse_args()
     files = sorted(args.xquad.glob("xquad.*.json")) if args.xquad.is_dir() else []
     if not files:
@@ -111,7 +114,7 @@ def main() -> int:
             articles, questions = load(by_code[code])
             if args.limit_questions:
                 questions = questions[: args.limit_questions]
-            results[code] = run(articles, questions, Path(tmp) / f"{code}.db", args.typos)
+            results[code] = run(articles, questions, Path(tmp) / f"{code}.db", args.typos, args.samples)
             print(f"  {code}: {len(articles)} articles, {sum(len(p) for _, p in articles)} paragraphs, "
                   f"{len(questions)} questions, ingest {results[code]['ingest_s']:.1f} s", flush=True)
     english = results.get("en", {}).get("top1")

@@ -10,7 +10,18 @@ from .languages import ENGLISH_STOP_WORDS as STOP_WORDS
 from .languages import language
 
 # Combining marks are part of a word: Hindi's vowel signs, Thai's tone marks, an accent typed apart.
-_MARKS = "".join(chr(c) for c in range(0x300, 0x3100) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me"))
+def _class_ranges(codes: list[int]) -> str:
+    """Code points as a compact regex class body ("a-z" runs): a short class compiles fast."""
+    out, start = [], None
+    for i, c in enumerate(codes):
+        start = c if start is None else start
+        if i + 1 == len(codes) or codes[i + 1] != c + 1:
+            out.append(chr(start) if start == c else f"{chr(start)}-{chr(c)}")
+            start = None
+    return "".join(out)
+
+
+_MARKS = _class_ranges([c for c in range(0x300, 0x3100) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")])
 _LETTER = rf"(?:[^\W_]|[{_MARKS}])"
 _MARK_RE = re.compile(f"[{_MARKS}]")
 # Each pattern has a plain twin for the usual text without marks: the alternation is several times slower.
@@ -20,8 +31,7 @@ _PLAIN_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # read as its overlapping pairs of characters, so "北京" finds "北京天气" (a run of one is itself).
 _UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
              "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f")
-_UNSPACED_RE = re.compile(f"[{_UNSPACED}]")
-_RUNS_RE = re.compile(f"[{_UNSPACED}]+|[^{_UNSPACED}]+")
+_UNSPACED_RE = re.compile(f"([{_UNSPACED}]+)")  # split() gives text between runs, then a run, alternately
 _UNIT_RE = re.compile(f".[{_MARKS}]*", re.DOTALL)  # a character with its marks (Thai vowels, tones)
 # Accents fold on Latin letters only ("Zürich" is "zurich"); Cyrillic й and Devanagari signs are letters.
 _LATIN_MARKS_RE = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
@@ -138,12 +148,14 @@ def pieces(word: str) -> list[str]:
     if word.isascii() or not _UNSPACED_RE.search(word):
         return [word]
     out = []
-    for run in _RUNS_RE.findall(word):
-        if not _UNSPACED_RE.match(run):
-            out.append(run)
+    for i, part in enumerate(_UNSPACED_RE.split(word)):
+        if not part:
             continue
-        units = _UNIT_RE.findall(run)
-        out.extend([run] if len(units) == 1 else [a + b for a, b in zip(units, units[1:])])
+        if i % 2 == 0:  # between runs: "iphone" in "iphone手机"
+            out.append(part)
+            continue
+        units = _UNIT_RE.findall(part)
+        out.extend([part] if len(units) == 1 else [a + b for a, b in zip(units, units[1:])])
     return out
 
 

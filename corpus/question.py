@@ -76,7 +76,7 @@ class QuestionReader:
         return list(dict.fromkeys(out)), corrections
 
     def _known_stem(self, word: str) -> bool:
-        """Does the index hold this word (as the index's own tokenizer stems it)? A MATCH that stops at
+        """Does the index hold this word (as each visible language stems it)? A MATCH that stops at
         the first row is O(1) in corpus size; fts5vocab 'row' counted every row holding the term first."""
         return self.visible.matches(self.visible.term(word), cap=1) > 0
 

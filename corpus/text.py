@@ -9,7 +9,6 @@ from .errors import IngestError
 from .languages import ENGLISH_STOP_WORDS as STOP_WORDS
 from .languages import language
 
-# Combining marks are part of a word: Hindi's vowel signs, Thai's tone marks, an accent typed apart.
 def _class_ranges(codes: list[int]) -> str:
     """Code points as a compact regex class body ("a-z" runs): a short class compiles fast."""
     out, start = [], None
@@ -21,6 +20,7 @@ def _class_ranges(codes: list[int]) -> str:
     return "".join(out)
 
 
+# Combining marks are part of a word: Hindi's vowel signs, Thai's tone marks, an accent typed apart.
 _MARKS = _class_ranges([c for c in range(0x300, 0x3100) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")])
 _LETTER = rf"(?:[^\W_]|[{_MARKS}])"
 _MARK_RE = re.compile(f"[{_MARKS}]")
@@ -197,8 +197,9 @@ def content_terms(text: str, stop_words: frozenset = STOP_WORDS) -> list[str]:
     return list(seen)
 
 
-# A full stop, then space and a capital; or a Chinese/Japanese full stop or a danda (no space needed).
-_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])|(?<=[。！？।॥])[”」』）]*\s*(?=\S)")
+# A full stop, then space and a capital; or a Chinese/Japanese full stop or a danda (no space needed), not
+# followed by a closing quote (a split drops what it matches).
+_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])|(?<=[。！？।॥])\s*(?=[^\s”」』）])")
 
 
 def sentences(text: str) -> list[str]:

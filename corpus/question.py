@@ -58,7 +58,7 @@ class QuestionReader:
 
     def terms(self, question: str) -> tuple[list[str], dict[str, str]]:
         """The words to search for, and the corrections made ({typed: read}; never a word read as itself)."""
-        terms = content_terms(question, self.visible.stop_words())
+        terms = content_terms(question, self.visible.stop_words(question))
         if not terms:  # "who is he?" -- nothing but stop words: use what there is
             terms = [p for w in words(question) for p in pieces(fold(w.lower()))][:12]
         corrections: dict[str, str] = {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .languages import DEFAULT, language
 from .store import Store
-from .text import index_text
+from .text import content_terms, index_text
 from .vocabulary import VisibleVocabulary, vocabulary_of
 
 
@@ -25,7 +25,6 @@ class Visible:
         self.parts = parts
         self._vocabulary: VisibleVocabulary | None = None
         self._languages: list[str] | None = None
-        self._stop_words: frozenset | None = None
 
     def vocabulary(self) -> VisibleVocabulary:
         if self._vocabulary is None:
@@ -39,11 +38,17 @@ class Visible:
             self._languages = sorted(found) or [DEFAULT]
         return self._languages
 
-    def stop_words(self) -> frozenset:
-        """Words no visible language searches for ("the", "qué", "какой")."""
-        if self._stop_words is None:
-            self._stop_words = frozenset().union(*(language(code).stop_words for code in self.languages()))
-        return self._stop_words
+    def stop_words(self, question: str) -> frozenset:
+        """The stop words of the language a question is in, among the visible ones: the one whose stop words
+        it uses most (all of those tied). "what did Blair say about the war" keeps "war", a German stop word,
+        where English and German articles are visible; "¿qué ciudad es la capital?" drops "qué" and "la"."""
+        codes = self.languages()
+        if len(codes) == 1:
+            return language(codes[0]).stop_words
+        typed = content_terms(question, frozenset())
+        hits = {code: sum(w in language(code).stop_words for w in typed) for code in codes}
+        most = max(hits.values())
+        return frozenset().union(*(language(code).stop_words for code in codes if hits[code] == most))
 
     def term(self, word: str) -> str:
         """A question word as an FTS5 query: as each visible language indexes it (its stem; pairs of

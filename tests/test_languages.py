@@ -112,3 +112,16 @@ def test_a_file_from_before_languages_is_indexed_again(tmp_path):
         assert c.article(1).language == "zh"
         answer = c.ask("华沙")
         assert answer.results and all("华沙" in p.text for p in answer.results)
+
+
+def test_an_english_question_keeps_its_words_that_are_german_stop_words(empty_corpus):
+    """German articles visible beside English ones: "man" is a German stop word, but this question is
+    English, so it is still searched for (and put in bold)."""
+    from corpus.ingest import document_from_text
+
+    add_language(empty_corpus, "de")
+    for name in ("bbc-politics-400.txt", "bbc-entertainment-043.txt"):
+        empty_corpus.add(document_from_text((FIXTURES / name).read_text(encoding="utf-8")))
+    answer = empty_corpus.ask("who called Callaghan a decent kindly man")
+    assert "decent kindly man" in answer.results[0].text
+    assert "man" in answer.results[0].matched

@@ -22,7 +22,7 @@ from .question import QuestionReader, parse_speaker, respelled
 from .rerank import ANSWERED_THRESHOLD, index_stems, score
 from .speakers import COURTESY_TITLES
 from .languages import language
-from .text import content_terms, fold, index_tokens
+from .text import content_terms, fold, index_tokens, matched_runs, unspaced
 from .visible import Visible
 
 # "AT&T", "M&S": one name, though the index splits it.
@@ -150,4 +150,5 @@ def _matched_words(text: str, stems: set[str], lang: str = "en") -> list[str]:
     joined = ([w for w in dict.fromkeys(_AMPERSAND_WORD_RE.findall(text)) if w.lower() in stems]  # "AT&T"
               if any("&" in s for s in stems) else [])
     rules = language(lang)
-    return joined + [w for w in written if rules.stem(fold(w.lower())) in stems]
+    runs = [r for w in written if unspaced(w) for r in matched_runs(w, stems)]  # Chinese: the covered stretches
+    return joined + runs + [w for w in written if rules.stem(fold(w.lower())) in stems]

@@ -159,6 +159,28 @@ def pieces(word: str) -> list[str]:
     return out
 
 
+def matched_runs(word: str, pairs: set[str]) -> list[str]:
+    """The stretches of a Chinese (Japanese, Thai) word that the question's pairs of characters cover:
+    "华沙证券交易所" with 华沙, 证券, 交易 ... is itself; what the bot puts in bold."""
+    runs: list[str] = []
+    for i, part in enumerate(_UNSPACED_RE.split(word)):
+        if i % 2 == 0 or not part:
+            continue
+        units = _UNIT_RE.findall(part)
+        covered = [False] * len(units)
+        for j in range(len(units) - 1):
+            if units[j] + units[j + 1] in pairs:
+                covered[j] = covered[j + 1] = True
+        run = ""
+        for unit, hit in zip(units + [""], covered + [False]):
+            if hit:
+                run += unit
+            elif run:
+                runs.append(run)
+                run = ""
+    return runs
+
+
 def terms(text: str) -> list[str]:
     """Lower-cased, accent-folded words as the index sees them: "Interpol's" is "interpol"."""
     plain = text.isascii()  # nothing to fold or cut: the common case, kept fast

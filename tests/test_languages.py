@@ -9,6 +9,7 @@ import sqlite3
 
 import pytest
 
+from bot.render import bold_matches
 from corpus import Corpus, Document
 from corpus.store import MIGRATIONS
 
@@ -37,6 +38,8 @@ def test_a_chinese_article_is_found_by_a_two_character_word(empty_corpus):
     assert answer.answered
     assert len(answer.results) == 5
     assert all("华沙" in p.text for p in answer.results)
+    # ...and the bot puts it in bold, though no space marks where the word ends.
+    assert "**华沙**" in bold_matches(answer.results[0].text, answer.results[0].matched)
     # A whole Chinese question, written without spaces, finds the paragraph it was written on.
     question = "华沙证券交易所是什么时候恢复运营的？"
     assert empty_corpus.ask(question).results[0].text == paragraph_of("zh", question)

@@ -16,6 +16,8 @@ from typing import Any, Iterable, Optional, Sequence
 
 import discord
 
+from corpus.text import unspaced
+
 MAX_CONTENT = 2000
 MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
@@ -94,7 +96,11 @@ def bold_matches(text: str, matched: Iterable[str]) -> str:
     words = sorted({w.strip() for w in matched if w and w.strip()}, key=len, reverse=True)
     if not words:
         return escape(text)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
+    # Chinese, Japanese and Thai have no spaces to mark a word's edges: their matches are bold where found.
+    spaced = [re.escape(w) for w in words if not unspaced(w)]
+    alternatives = ([r"(?<!\w)(?:" + "|".join(spaced) + r")(?!\w)"] if spaced else [])
+    alternatives += [re.escape(w) for w in words if unspaced(w)]
+    pattern = re.compile("|".join(alternatives), re.IGNORECASE)
     out: list[str] = []
     pos = 0
     for m in pattern.finditer(text):

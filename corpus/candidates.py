@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .question import quoted
 from .visible import Part, Visible
 
 CANDIDATES = 20  # bm25 candidates per query; the same top-1 as 40 on both benchmarks at 0.6x the time
@@ -32,6 +31,7 @@ class Candidate:
     bm25: float
     stems: str = ""
     prev_stems: str = ""
+    language: str = "en"  # the article's: its stems are in this language
     score: float = 0.0
     features: dict = field(default_factory=dict)
     coverage: float = 0.0
@@ -40,10 +40,11 @@ class Candidate:
 
 def gather(visible: Visible, terms: list[str], speaker_terms: list[str],
            article_id: int | None = None) -> list[Candidate]:
-    queries = [" OR ".join(map(quoted, terms))]
+    term = visible.term  # each word as every visible language indexes it
+    queries = [" OR ".join(map(term, terms))]
     if speaker_terms:
         # Paragraphs where the person speaks but is only "he" or "the minister": found by who speaks.
-        queries.append(f"speaker : ({' OR '.join(map(quoted, speaker_terms))})")
+        queries.append(f"speaker : ({' OR '.join(map(term, speaker_terms))})")
     parts = visible.parts
     if article_id is not None:
         part = visible.part_of(article_id)
@@ -89,11 +90,11 @@ def _from_file(part: Part, queries: list[str], article_id: int | None, matrix, q
     ids = list(ranked)
     rows = conn.execute(
         f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count, p.stems, "
-        f"coalesce(prev.stems, '') FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+        f"coalesce(prev.stems, ''), a.language FROM paragraphs p JOIN articles a ON a.id = p.article_id "
         f"LEFT JOIN paragraphs prev ON prev.article_id = p.article_id AND prev.position = p.position - 1 "
         f"WHERE p.id IN ({','.join('?' * len(ids))})", ids).fetchall()
-    found = [Candidate(r[0], r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -ranked[r[0]], r[8], r[9])
-             for r in rows]
+    found = [Candidate(r[0], r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -ranked[r[0]], r[8], r[9],
+                       r[10]) for r in rows]
     if matrix is not None:
         cosines.update(matrix.cosines(query_vector, [c.pid for c in found if c.pid not in cosines]))
         for c in found:

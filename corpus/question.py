@@ -13,7 +13,7 @@ import re
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .text import STOP_WORDS, content_terms, words
+from .text import STOP_WORDS, content_terms, fold, pieces, unspaced, words
 from .visible import Visible
 from .vocabulary import VisibleVocabulary
 
@@ -62,11 +62,6 @@ def parse_speaker(question: str) -> tuple[str, str] | None:
 
 
 
-def quoted(term: str) -> str:
-    """A word as an FTS5 string: user text is never query syntax ("at&t" becomes the phrase "at t")."""
-    return '"' + term.replace('"', '""') + '"'
-
-
 class QuestionReader:
     """Reads one question's words against what the asker can see."""
 
@@ -78,14 +73,15 @@ class QuestionReader:
 
     def terms(self, question: str) -> tuple[list[str], dict[str, str]]:
         """The words to search for, and the corrections made ({typed: read}; never a word read as itself)."""
-        terms = [t for t in content_terms(question) if t not in _QUESTION_NOISE]
+        terms = [t for t in content_terms(question, self.visible.stop_words(question)) if t not in _QUESTION_NOISE]
         if not terms or _SMALL_TALK.search(question):  # "who is he?" -- nothing but stop words: use what there is
             self.function_words_only = True
-            terms = [w.lower() for w in words(question)][:12]
+            terms = [p for w in words(question) for p in pieces(fold(w.lower()))][:12]
         corrections: dict[str, str] = {}
         out: list[str] = []
         terms = terms[:MAX_TERMS]
         known = [t for t in terms if t in self.vocab.df or self._known_stem(t)]
+        terms = _without_seams(terms, known)
         for term in terms:
             read = self._reading(term, known)
             if read and read != term:
@@ -98,9 +94,9 @@ class QuestionReader:
         return list(dict.fromkeys(out)), corrections
 
     def _known_stem(self, word: str) -> bool:
-        """Does the index hold this word (as the index's own tokenizer stems it)? A MATCH that stops at
+        """Does the index hold this word (as each visible language stems it)? A MATCH that stops at
         the first row is O(1) in corpus size; fts5vocab 'row' counted every row holding the term first."""
-        return self.visible.matches(quoted(word), cap=1) > 0
+        return self.visible.matches(self.visible.term(word), cap=1) > 0
 
     def _reading(self, term: str, known: list[str]) -> str | None:
         """What a question word is read as when not as typed: a figure as the articles write it, a typo's
@@ -125,7 +121,7 @@ class QuestionReader:
             return None
         digits, unit = match.groups()
         grouped = f"{int(digits):,}{unit}"
-        return grouped if self.visible.matches(quoted(grouped), cap=20) > typed else None
+        return grouped if self.visible.matches(self.visible.term(grouped), cap=20) > typed else None
 
     def _correction(self, term: str, known: list[str]) -> str | None:
         """The visible word a question word not in the vocabulary stands for, or None to keep it."""
@@ -156,7 +152,17 @@ class QuestionReader:
 
     def cooccurrence(self, word: str, others: list[str], cap: int = 50) -> int:
         """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""
-        return self.visible.matches(f"{quoted(word)} AND ({' OR '.join(map(quoted, others))})", cap)
+        term = self.visible.term
+        return self.visible.matches(f"{term(word)} AND ({' OR '.join(map(term, others))})", cap)
+
+
+def _without_seams(terms: list[str], known: list[str]) -> list[str]:
+    """Chinese is read in pairs of characters, and a pair that no visible article holds is mostly where two
+    words of the question meet (黑豹队的防守: 队的, 的防): left out, unless the question has nothing else."""
+    pairs = [t for t in terms if unspaced(t)]
+    if not any(t in known for t in pairs):
+        return terms
+    return [t for t in terms if t in known or not unspaced(t)]
 
 
 def respelled(question: str, corrections: dict[str, str]) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from .candidates import Candidate
-from .text import INDEX_TOKEN_RE, STOP_WORDS, sentences, stem, words
+from .languages import language
+from .text import fold, index_words, sentences, words
 from .vocabulary import VisibleVocabulary
 
 # Rerank weights over the features of `score`, fitted on development questions (news and
@@ -73,26 +75,18 @@ _NUMBER_QUESTION = re.compile(r"\b(?:how (?:many|much|long|old|far|big|often)|wh
 def score(candidates: list[Candidate], question: str, terms: list[str], speaker_terms: list[str],
           topic_terms: list[str], vocab: VisibleVocabulary) -> None:
     """Set each candidate's features, score and coverage."""
-    weights = {x: vocab.idf(t) for t in terms for x in index_stems(t)}
-    topic = {x: vocab.idf(t) for t in topic_terms for x in index_stems(t)}
-    total = sum(weights.values()) or 1.0
-    topic_total = sum(topic.values())
+    # The question is stemmed as each candidate's language stems it (its stored stems are in that language).
+    views = {lang: _question_stems(lang, terms, speaker_terms, topic_terms, vocab)
+             for lang in {c.language for c in candidates}}
     top_bm25 = max(c.bm25 for c in candidates) or 1.0
-    content = " ".join(weights)
     wants_number = bool(_NUMBER_QUESTION.search(question))
-    ordered = [x for t in terms for x in index_stems(t)]
-    query_pairs = set(zip(ordered, ordered[1:]))  # "net profit", "box office": adjacent in the question
-    rarest = max(weights, key=weights.get)  # the most specific word: an answer must have it nearby
-    numbers = {s for s in weights if s[:1].isdigit()}  # "the 2014 world cup": a year must match
-    speaker_stems = {x for t in speaker_terms for x in index_stems(t)}
-    surname = index_stems(speaker_terms[-1])[-1] if speaker_terms else ""  # "Jaap Stam" is "Stam" the next time
     article_bm25: dict[int, float] = {}
     for c in candidates:  # an article that matches in many places is about the question
         article_bm25[c.article_id] = article_bm25.get(c.article_id, 0.0) + c.bm25
     top_article = max(article_bm25.values()) or 1.0
-    query = set(weights)
-    literals = {k for k in weights if "&" in k}
     for c in candidates:
+        (weights, topic, total, topic_total, content, query_pairs, rarest, numbers, speaker_stems, surname,
+         query, literals) = views[c.language]
         # Work on the question's stems found in each sentence (tiny sets), not on whole paragraphs.
         sent_lists = [seg.split() for seg in c.stems.split("|")]
         sent_hits = [query.intersection(x) for x in sent_lists]
@@ -111,7 +105,7 @@ def score(candidates: list[Candidate], question: str, terms: list[str], speaker_
             if topic_total:
                 best_topic = max(best_topic, math.fsum(topic.get(s, 0.0) for s in window) / topic_total)
         best_window = [t for x in sent_lists[best_i: best_i + 2] for t in x]
-        title_hits = (query & title_stems(c.title)) | {k for k in literals if k in c.title.lower()}
+        title_hits = (query & title_stems(c.title, c.language)) | {k for k in literals if k in c.title.lower()}
         # The lead names the subject, the next paragraph answers with "the firm" or "the runner".
         prev_words = set(c.prev_stems.replace("|", " ").split())
         around = para_hits | title_hits | (query & prev_words)
@@ -177,6 +171,37 @@ def _add_meaning(candidates: list[Candidate]) -> None:
         c.features["cosine_gap"] = best - cosine  # how far below the nearest candidate by meaning
 
 
+class _QuestionStems(NamedTuple):
+    """The question's words as one language's stored stems have them, weighted by rarity."""
+    weights: dict
+    topic: dict
+    total: float
+    topic_total: float
+    content: str
+    query_pairs: set
+    rarest: str
+    numbers: set
+    speaker_stems: set
+    surname: str
+    query: set
+    literals: set
+
+
+def _question_stems(lang: str, terms: list[str], speaker_terms: list[str], topic_terms: list[str],
+                    vocab: VisibleVocabulary) -> _QuestionStems:
+    weights = {x: vocab.idf(t) for t in terms for x in index_stems(t, lang)}
+    topic = {x: vocab.idf(t) for t in topic_terms for x in index_stems(t, lang)}
+    ordered = [x for t in terms for x in index_stems(t, lang)]
+    return _QuestionStems(
+        weights, topic, sum(weights.values()) or 1.0, sum(topic.values()), " ".join(weights),
+        set(zip(ordered, ordered[1:])),  # "net profit", "box office": adjacent in the question
+        max(weights, key=weights.get),  # the most specific word: an answer must have it nearby
+        {s for s in weights if s[:1].isdigit()},  # "the 2014 world cup": a year must match
+        {x for t in speaker_terms for x in index_stems(t, lang)},
+        index_stems(speaker_terms[-1], lang)[-1] if speaker_terms else "",  # "Jaap Stam" is "Stam" the next time
+        set(weights), {k for k in weights if "&" in k})
+
+
 def coverage(f: dict, speaker: bool) -> float:
     """How much of the question a passage answers, 0..1; `answered` compares it with a threshold.
 
@@ -191,17 +216,20 @@ def coverage(f: dict, speaker: bool) -> float:
 
 
 @lru_cache(maxsize=4096)
-def title_stems(title: str) -> frozenset:
-    return frozenset(stem(t) for t in INDEX_TOKEN_RE.findall(title.lower()))
+def title_stems(title: str, lang: str = "en") -> frozenset:
+    rules = language(lang)
+    return frozenset(rules.stem(t) for t in index_words(title))
 
 
-def index_stems(term: str) -> list[str]:
-    """A question word as the stored sentence stems have it: "o'gara" is "o" "gara", "sainsbury's" is
-    "sainsburi", "3,000m" is "3" "000m"."""
+def index_stems(term: str, lang: str = "en") -> list[str]:
+    """A question word as the stored sentence stems of an article in `lang` have it: "o'gara" is "o"
+    "gara", "sainsbury's" is "sainsburi", "3,000m" is "3" "000m", "Zürich" is "zurich"."""
     if "&" in term:
         return [term]  # "at&t", "m&s": their halves are stop words and letters; matched on the text itself
-    parts = [stem(x) for x in INDEX_TOKEN_RE.findall(term) if (len(x) > 1 or x.isdigit()) and x not in STOP_WORDS]
-    return parts or [stem(term)]
+    rules = language(lang)
+    parts = [rules.stem(x) for x in index_words(term)
+             if (len(x) > 1 or x.isdigit()) and x not in rules.stop_words]
+    return parts or [rules.stem(fold(term.lower()))]
 
 
 def speaker_match(speaker_terms: list[str], speakers: list[dict]) -> float:

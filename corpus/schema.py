@@ -11,9 +11,10 @@ import json
 import sqlite3
 
 from .speakers import attribute
-from .text import sentence_stems
+from .languages import detect
+from .text import index_text, sentence_stems, terms
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -103,7 +104,59 @@ def _migrate_3(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3}
+def _migrate_4(conn: sqlite3.Connection) -> None:
+    """Each article's language, and an index of what Python prepares in that language (its stems; pairs
+    of characters for Chinese, Japanese and Thai; accents folded) instead of FTS5's English-only porter
+    tokenizer. Every article is read again: its language detected, its words, stems and index rebuilt."""
+    _run_script(conn,
+        """
+        DROP TRIGGER paragraphs_ai;
+        DROP TRIGGER paragraphs_ad;
+        DROP TABLE paragraphs_fts;
+        DROP VIEW paragraph_docs;
+        ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+        ALTER TABLE articles ADD COLUMN title_index TEXT NOT NULL DEFAULT '';
+        ALTER TABLE paragraphs ADD COLUMN text_index TEXT NOT NULL DEFAULT '';
+        ALTER TABLE paragraphs ADD COLUMN speaker_index TEXT NOT NULL DEFAULT '';
+        CREATE INDEX articles_language ON articles(language);
+        CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
+            text, title, speaker, scope, content='paragraph_docs', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2');
+        CREATE VIEW paragraph_docs AS
+            SELECT p.id AS id, p.text_index AS text, a.title_index AS title, p.speaker_index AS speaker,
+                   a.scope AS scope
+            FROM paragraphs p JOIN articles a ON a.id = p.article_id;
+        CREATE TRIGGER paragraphs_ai AFTER INSERT ON paragraphs BEGIN
+            INSERT INTO paragraphs_fts(rowid, text, title, speaker, scope)
+            SELECT new.id, new.text_index, title_index, new.speaker_index, scope FROM articles
+            WHERE id = new.article_id;
+        END;
+        CREATE TRIGGER paragraphs_ad AFTER DELETE ON paragraphs BEGIN
+            INSERT INTO paragraphs_fts(paragraphs_fts, rowid, text, title, speaker, scope)
+            SELECT 'delete', old.id, old.text_index, title_index, old.speaker_index, scope FROM articles
+            WHERE id = old.article_id;
+        END;
+        """
+    )
+    df: dict[str, int] = {}
+    for article_id, title in conn.execute("SELECT id, title FROM articles").fetchall():
+        rows = conn.execute("SELECT id, text, speaker_names FROM paragraphs WHERE article_id = ? ORDER BY position",
+                            (article_id,)).fetchall()
+        lang = detect([title] + [r[1] for r in rows])
+        conn.execute("UPDATE articles SET language = ?, title_index = ? WHERE id = ?",
+                     (lang, index_text(title, lang), article_id))
+        for pid, text, names in rows:
+            conn.execute("UPDATE paragraphs SET stems = ?, text_index = ?, speaker_index = ? WHERE id = ?",
+                         (sentence_stems(text, lang), index_text(text, lang), index_text(names, lang), pid))
+            for word in set(terms(text)):
+                df[word] = df.get(word, 0) + 1
+    conn.execute("DELETE FROM words")  # words are folded and cut as the new index cuts them
+    conn.executemany("INSERT INTO words (word, df) VALUES (?, ?)", df.items())
+    conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
+    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4}
 
 
 def speakers_json(speakers) -> str:

@@ -23,7 +23,7 @@ from . import database, search, settings, vectors
 from .errors import CorpusError
 from .ingest import Document
 from .store import (SHARED_SCOPE, AddResult, ArticleInfo, PreparedArticle, Store, delete_articles,
-                    paragraph_words, resolve_db_path, scope_of)
+                    resolve_db_path, scope_of)
 from .semantic import Semantic
 from .visible import Part, Visible
 
@@ -300,26 +300,18 @@ class Corpus:
 
 
 def _copy_article(source, article_id: int, store: Store) -> None:
-    article = source.execute("SELECT title, url, author, published, added_by, added_at, content_hash, "
-                             "paragraph_count FROM articles WHERE id = ?", (article_id,)).fetchone()
+    article = source.execute("SELECT title, url, author, published, added_by, added_at, content_hash "
+                             "FROM articles WHERE id = ?", (article_id,)).fetchone()
     if store.find_duplicate(article[6]):
         return
-    rows = source.execute("SELECT position, text, speakers, speaker_names, stems FROM paragraphs "
-                          "WHERE article_id = ? ORDER BY position", (article_id,)).fetchall()
-    df: dict[str, int] = {}
-    for row in rows:
-        for word in paragraph_words(row[1]):
-            df[word] = df.get(word, 0) + 1
+    texts = [r[0] for r in source.execute("SELECT text FROM paragraphs WHERE article_id = ? ORDER BY position",
+                                          (article_id,))]
+    # Prepared again, as an add would: the guild's file indexes words as this version does.
+    prepared = PreparedArticle.of(Document(title=article[0], paragraphs=texts, url=article[1], author=article[2],
+                                           published=article[3]))
+    prepared.digest = article[6]
     with store._write() as conn:
-        new_id = store.next_id(conn)
-        conn.execute("INSERT INTO articles (id, scope, title, url, author, published, added_by, added_at, "
-                     "content_hash, paragraph_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (new_id, store.scope, *article))
-        conn.executemany("INSERT INTO paragraphs (article_id, position, text, speakers, speaker_names, stems) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", [(new_id, *r) for r in rows])
-        conn.executemany("INSERT INTO words (word, df) VALUES (?, ?) "
-                         "ON CONFLICT(word) DO UPDATE SET df = df + excluded.df", df.items())
-        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        prepared.insert(conn, store.next_id(conn), store.scope, article[4], article[5])
 
 
 def open_corpus(path=None, **kwargs) -> Corpus:

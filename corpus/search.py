@@ -22,7 +22,8 @@ from .errors import QuestionError
 from .question import QuestionReader, parse_speaker, respelled
 from .rerank import answers, index_stems, score
 from .speakers import COURTESY_TITLES
-from .text import INDEX_TOKEN_RE, content_terms, stem
+from .languages import language
+from .text import content_terms, fold, index_tokens, matched_runs, unspaced
 from .visible import Visible
 
 # A question whose words in no visible article carry this much of its weight asks about something the
@@ -125,9 +126,11 @@ def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,
     if not candidates:
         return Answer(question, False, [], 0, reading.corrections)
     answered = reading.answered()
-    stems = {x for t in reading.terms for x in index_stems(t)}
+    stems: dict[str, set[str]] = {}  # the question's stems in each passage's language
+    for lang in {c.language for c in candidates[offset: offset + limit]}:
+        stems[lang] = {x for t in reading.terms for x in index_stems(t, lang)}
     results = [Passage(c.article_id, c.title, c.url, c.position, c.total, c.text, c.score,
-                       _matched_words(c.text, stems), [s["name"] for s in c.speakers])
+                       _matched_words(c.text, stems[c.language], c.language), [s["name"] for s in c.speakers])
                for c in candidates[offset: offset + limit]]
     return Answer(question, answered, results, len(candidates), reading.corrections)
 
@@ -160,10 +163,12 @@ def context(visible: Visible, article_id: int, paragraph: int, radius: int = 1) 
                     [s["name"] for s in json.loads(sp or "[]")]) for pos, text, sp in rows]
 
 
-def _matched_words(text: str, stems: set[str]) -> list[str]:
+def _matched_words(text: str, stems: set[str], lang: str = "en") -> list[str]:
     """Words of `text` as written whose stems the question has: what the bot puts in bold."""
     # Each distinct word is stemmed once: a paragraph repeats its words, and this runs for every result.
-    written = dict.fromkeys(INDEX_TOKEN_RE.findall(text))
+    written = dict.fromkeys(index_tokens(text))
     joined = ([w for w in dict.fromkeys(_AMPERSAND_WORD_RE.findall(text)) if w.lower() in stems]  # "AT&T"
               if any("&" in s for s in stems) else [])
-    return joined + [w for w in written if stem(w.lower()) in stems]
+    rules = language(lang)
+    runs = [r for w in written if unspaced(w) for r in matched_runs(w, stems)]  # Chinese: the covered stretches
+    return joined + runs + [w for w in written if rules.stem(fold(w.lower())) in stems]

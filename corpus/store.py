@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -24,7 +24,8 @@ from .errors import CorpusError
 from .ingest import Document
 from .schema import MIGRATIONS, SCHEMA_VERSION, speaker_names, speakers_json
 from .speakers import attribute
-from .text import sentence_stems, terms
+from .languages import detect
+from .text import index_text, sentence_stems, terms
 
 SHARED_SCOPE = "shared"
 DEFAULT_DB = "articlebot.db"
@@ -71,13 +72,14 @@ class ArticleInfo:
     added_by: str | None
     added_at: str
     paragraphs: int
+    language: str = "en"  # ISO 639-1, detected when the article was added
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 ARTICLE_COLUMNS = ("id, scope, title, url, author, published, added_by, added_at, "
-                   "paragraph_count AS paragraphs")
+                   "paragraph_count AS paragraphs, language")
 
 
 def content_hash(doc: Document) -> str:
@@ -92,18 +94,45 @@ def paragraph_words(text: str) -> set[str]:
 
 @dataclass
 class PreparedArticle:
-    """What storing an article needs, computed outside any lock (analysis is the slow part)."""
+    """What storing an article needs, computed outside any lock (analysis is the slow part): its language,
+    and its words as the index holds them in that language."""
     doc: Document
     digest: str
     speakers: list
     stems: list[str]
     df: Counter
+    language: str = "en"
+    indexed: list[str] = field(default_factory=list)  # each paragraph's words as the FTS index holds them
 
     @classmethod
     def of(cls, doc: Document) -> "PreparedArticle":
+        lang = detect([doc.title, *doc.paragraphs])
         return cls(doc, content_hash(doc), attribute(doc.paragraphs),
-                   [sentence_stems(p) for p in doc.paragraphs],
-                   Counter(w for p in doc.paragraphs for w in paragraph_words(p)))
+                   [sentence_stems(p, lang) for p in doc.paragraphs],
+                   Counter(w for p in doc.paragraphs for w in paragraph_words(p)),
+                   lang, [index_text(p, lang) for p in doc.paragraphs])
+
+    def insert(self, conn: sqlite3.Connection, article_id: int, scope: str, added_by: str | None,
+               added_at: str) -> None:
+        """Write the article's rows (the caller holds the write transaction)."""
+        doc, lang = self.doc, self.language
+        conn.execute(
+            "INSERT INTO articles (id, scope, title, url, author, published, added_by, added_at, content_hash,"
+            " paragraph_count, language, title_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article_id, scope, doc.title, doc.url, doc.author, doc.published, added_by, added_at, self.digest,
+             len(doc.paragraphs), lang, index_text(doc.title, lang)))
+        rows = []
+        for i, (text, s, stems, indexed) in enumerate(zip(doc.paragraphs, self.speakers, self.stems, self.indexed),
+                                                       start=1):
+            names = speaker_names(s)
+            rows.append((article_id, i, text, speakers_json(s), names, stems, indexed, index_text(names, lang)))
+        conn.executemany(
+            "INSERT INTO paragraphs (article_id, position, text, speakers, speaker_names, stems, text_index,"
+            " speaker_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            "INSERT INTO words (word, df) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+            self.df.items())
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
 
 
 class Store:
@@ -120,6 +149,7 @@ class Store:
         self._closed = False
         self.vocabulary_cache = None  # corpus.vocabulary keeps this scope's words here
         self.matrix_cache = None      # corpus.vectors keeps this scope's vectors here
+        self._languages: tuple[int, frozenset] | None = None
 
     def owns(self, article_id: int) -> bool:
         """Whether an id is in this file's range (guild articles are numbered from GUILD_ID_BASE + 1)."""
@@ -220,6 +250,16 @@ class Store:
         row = conn.execute(sql).fetchone() if conn is not None else self.query(sql)[0]
         return int(row[0])
 
+    def languages(self, conn: sqlite3.Connection) -> frozenset:
+        """The languages this file's articles are written in (read again after a write): a question is
+        read in each of them."""
+        generation = self.generation(conn)
+        cached = self._languages
+        if cached is None or cached[0] != generation:
+            found = frozenset(r[0] for r in conn.execute("SELECT DISTINCT language FROM articles"))
+            cached = self._languages = (generation, found)
+        return cached[1]
+
     # -- writing ------------------------------------------------------------------------------------
     def find_duplicate(self, digest: str) -> AddResult | None:
         rows = self.query("SELECT id, title, paragraph_count FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
@@ -234,20 +274,7 @@ class Store:
             if dup:
                 return AddResult("duplicate", *dup)
             next_id = self.next_id(conn)
-            conn.execute(
-                "INSERT INTO articles (id, scope, title, url, author, published, added_by, added_at, content_hash,"
-                " paragraph_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (next_id, self.scope, doc.title, doc.url, doc.author, doc.published, added_by,
-                 datetime.now(timezone.utc).isoformat(timespec="seconds"), article.digest, len(doc.paragraphs)))
-            conn.executemany(
-                "INSERT INTO paragraphs (article_id, position, text, speakers, speaker_names, stems)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [(next_id, i, text, speakers_json(s), speaker_names(s), stems)
-                 for i, (text, s, stems) in enumerate(zip(doc.paragraphs, article.speakers, article.stems), start=1)])
-            conn.executemany(
-                "INSERT INTO words (word, df) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
-                article.df.items())
-            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            article.insert(conn, next_id, self.scope, added_by, datetime.now(timezone.utc).isoformat(timespec="seconds"))
         return AddResult("added", next_id, doc.title, len(doc.paragraphs))
 
     def next_id(self, conn: sqlite3.Connection) -> int:

@@ -3,41 +3,38 @@
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 
-import snowballstemmer
-
 from .errors import IngestError
+from .languages import ENGLISH_STOP_WORDS as STOP_WORDS
+from .languages import language
 
-# Porter is what SQLite FTS5's `porter` tokenizer implements, so Python-side stems agree with the index.
-# A snowball stemmer keeps state while it works: one per thread (the bot asks from worker threads).
-_local = threading.local()
+def _class_ranges(codes: list[int]) -> str:
+    """Code points as a compact regex class body ("a-z" runs): a short class compiles fast."""
+    out, start = [], None
+    for i, c in enumerate(codes):
+        start = c if start is None else start
+        if i + 1 == len(codes) or codes[i + 1] != c + 1:
+            out.append(chr(start) if start == c else f"{chr(start)}-{chr(c)}")
+            start = None
+    return "".join(out)
 
 
-def _stemmer():
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = snowballstemmer.stemmer("porter")
-    return stemmer
-
-WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-
-# Function words plus the words chat questions wrap around a request ("what did ... say about").
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are aren't as at be because been before
-    being below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't
-    down during each few for from further had hadn't has hasn't have haven't having he he'd he'll he's her
-    here here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its
-    itself let's me more most mustn't my myself no nor not of off on once only or other ought our ours
-    ourselves out over own same shan't she she'd she'll she's should shouldn't so some such than that
-    that's the their theirs them themselves then there there's these they they'd they'll they're they've
-    this those through to too under until up very was wasn't we we'd we'll we're we've were weren't what
-    what's when when's where where's which while who who's whom why why's with won't would wouldn't you
-    you'd you'll you're you've your yours yourself yourselves
-    tell me please know anything something say said says think thinks thought view views
-    according s t""".split()
-)
+# Combining marks are part of a word: Hindi's vowel signs, Thai's tone marks, an accent typed apart.
+_MARKS = _class_ranges([c for c in range(0x300, 0x3100) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")])
+_LETTER = rf"(?:[^\W_]|[{_MARKS}])"
+_MARK_RE = re.compile(f"[{_MARKS}]")
+# Each pattern has a plain twin for the usual text without marks: the alternation is several times slower.
+WORD_RE = re.compile(rf"{_LETTER}+(?:['’]{_LETTER}+)*", re.UNICODE)
+_PLAIN_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+# Scripts written without spaces between words: Han, kana, Thai, Lao, Khmer, Myanmar. A run of them is
+# read as its overlapping pairs of characters, so "北京" finds "北京天气" (a run of one is itself).
+_UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+             "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f")
+_UNSPACED_RE = re.compile(f"([{_UNSPACED}]+)")  # split() gives text between runs, then a run, alternately
+_UNIT_RE = re.compile(f".[{_MARKS}]*", re.DOTALL)  # a character with its marks (Thai vowels, tones)
+# Accents fold on Latin letters only ("Zürich" is "zurich"); Cyrillic й and Devanagari signs are letters.
+_LATIN_MARKS_RE = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
 
 # Zero-width and bidi control characters carry no meaning in an answer and break matching.
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
@@ -125,52 +122,106 @@ def _dehyphenate(match: re.Match) -> str:
     return f"{a}{b}" if b.islower() else f"{a}-{b}"
 
 
+def _find(pattern: re.Pattern, plain: re.Pattern, text: str) -> list[str]:
+    return (pattern if _MARK_RE.search(text) else plain).findall(text)
+
+
 def words(text: str) -> list[str]:
-    return WORD_RE.findall(text)
+    return _find(WORD_RE, _PLAIN_WORD_RE, text)
+
+
+def fold(word: str) -> str:
+    """A word without the accents of its Latin letters: "café" is "cafe", on both sides of a search."""
+    if word.isascii():
+        return word
+    return unicodedata.normalize("NFC", _LATIN_MARKS_RE.sub("", unicodedata.normalize("NFD", word)))
+
+
+def unspaced(word: str) -> bool:
+    """Is this (a piece of) a script written without spaces?"""
+    return not word.isascii() and bool(_UNSPACED_RE.search(word))
+
+
+def pieces(word: str) -> list[str]:
+    """A word as the index cuts it: itself, or for a script written without spaces, overlapping pairs
+    of characters ("北京天气" is 北京 京天 天气)."""
+    if word.isascii() or not _UNSPACED_RE.search(word):
+        return [word]
+    out = []
+    for i, part in enumerate(_UNSPACED_RE.split(word)):
+        if not part:
+            continue
+        if i % 2 == 0:  # between runs: "iphone" in "iphone手机"
+            out.append(part)
+            continue
+        units = _UNIT_RE.findall(part)
+        out.extend([part] if len(units) == 1 else [a + b for a, b in zip(units, units[1:])])
+    return out
+
+
+def matched_runs(word: str, pairs: set[str]) -> list[str]:
+    """The stretches of a Chinese (Japanese, Thai) word that the question's pairs of characters cover:
+    "华沙证券交易所" with 华沙, 证券, 交易 ... is itself; what the bot puts in bold."""
+    runs: list[str] = []
+    for i, part in enumerate(_UNSPACED_RE.split(word)):
+        if i % 2 == 0 or not part:
+            continue
+        units = _UNIT_RE.findall(part)
+        covered = [False] * len(units)
+        for j in range(len(units) - 1):
+            if units[j] + units[j + 1] in pairs:
+                covered[j] = covered[j + 1] = True
+        run = ""
+        for unit, hit in zip(units + [""], covered + [False]):
+            if hit:
+                run += unit
+            elif run:
+                runs.append(run)
+                run = ""
+    return runs
 
 
 def terms(text: str) -> list[str]:
-    """Lower-cased words as the index sees them: "Interpol's" is "interpol"."""
+    """Lower-cased, accent-folded words as the index sees them: "Interpol's" is "interpol"."""
+    plain = text.isascii()  # nothing to fold or cut: the common case, kept fast
     out = []
     for word in words(text):
         lower = word.lower().replace("’", "'")
         if lower.endswith("'s"):
             lower = lower[:-2]
-        out.append(lower)
+        if plain:
+            out.append(lower)
+        else:
+            out.extend(pieces(fold(lower)))
     return out
 
 
-_STEMS: dict[str, str] = {}
-
-
-def stem(word: str) -> str:
-    """Porter stem of a lower-cased word, memoised (a plain dict: this is the hottest call in ranking)."""
-    try:
-        return _STEMS[word]
-    except KeyError:
-        if len(_STEMS) > 500_000:
-            _STEMS.clear()
-        result = _STEMS[word] = _stemmer().stemWord(word.lower().replace("’", "'"))
-        return result
+def stem(word: str, lang: str = "en") -> str:
+    """The stem of a lower-cased, folded word in a language (Porter for English), memoised."""
+    return language(lang).stem(word)
 
 
 # A question's words keep "&" inside: "at&t", "m&s" (each half alone is a stop word or a letter).
-_QUESTION_WORD_RE = re.compile(r"[^\W_]+(?:['’&][^\W_]+)*", re.UNICODE)
+_QUESTION_WORD_RE = re.compile(rf"{_LETTER}+(?:['’&]{_LETTER}+)*", re.UNICODE)
+_PLAIN_QUESTION_WORD_RE = re.compile(r"[^\W_]+(?:['’&][^\W_]+)*", re.UNICODE)
 
 
-def content_terms(text: str) -> list[str]:
-    """Lower-cased words of a question that carry meaning, in order, without repeats."""
+def content_terms(text: str, stop_words: frozenset = STOP_WORDS) -> list[str]:
+    """Lower-cased, folded words of a question that carry meaning, in order, without repeats."""
     seen: dict[str, None] = {}
-    for word in _QUESTION_WORD_RE.findall(text):
-        lower = word.lower().replace("’", "'")
+    for word in _find(_QUESTION_WORD_RE, _PLAIN_QUESTION_WORD_RE, text):
+        lower = fold(word.lower().replace("’", "'"))
         if lower.endswith("'s"):
             lower = lower[:-2]
-        if lower and lower not in STOP_WORDS and lower not in seen:
-            seen[lower] = None
+        for piece in pieces(lower):
+            if piece and piece not in stop_words and piece not in seen:
+                seen[piece] = None
     return list(seen)
 
 
-_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])")
+# A full stop, then space and a capital; or a Chinese/Japanese full stop or a danda (no space needed), not
+# followed by a closing quote (a split drops what it matches).
+_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"“'‘(\[]?[A-Z0-9])|(?<=[。！？।॥])\s*(?=[^\s”」』）])")
 
 
 def sentences(text: str) -> list[str]:
@@ -201,16 +252,38 @@ def split_long_paragraph(text: str, limit: int) -> list[str]:
     return parts
 
 
-# The index's view of words: letters and digits; apostrophes split ("Interpol's" -> interpol, s).
-INDEX_TOKEN_RE = re.compile(r"[^\W_]+")
+# The index's view of words: letters (with their marks) and digits; apostrophes split ("Interpol's" ->
+# interpol, s).
+INDEX_TOKEN_RE = re.compile(rf"{_LETTER}+")
+_PLAIN_INDEX_TOKEN_RE = re.compile(r"[^\W_]+")
 
 
-def sentence_stems(text: str) -> str:
+def index_tokens(text: str) -> list[str]:
+    """The words of a text as written, split where the index splits them."""
+    return _find(INDEX_TOKEN_RE, _PLAIN_INDEX_TOKEN_RE, text)
+
+
+def index_words(text: str) -> list[str]:
+    """The words of a text as the index holds them before stemming: lower-cased, folded, cut in pieces."""
+    tokens = index_tokens(text.lower())
+    return tokens if text.isascii() else [p for t in tokens for p in pieces(fold(t))]
+
+
+def index_text(text: str, lang: str = "en") -> str:
+    """What the full-text index holds for a text: every word's stem in the article's language, stop
+    words included (a phrase must still match), space-separated. FTS5 indexes this, not the text, so
+    stemming is the language's and not the tokenizer's."""
+    rules = language(lang)
+    return " ".join(rules.stem(w) for w in index_words(text))
+
+
+def sentence_stems(text: str, lang: str = "en") -> str:
     """Each sentence's content-word stems in order, sentences separated by "|".
 
     Computed once at ingest and stored, so ranking never re-tokenises a candidate paragraph.
     """
+    rules = language(lang)
     out = []
     for sentence in sentences(text) or [text]:
-        out.append(" ".join(stem(t) for t in INDEX_TOKEN_RE.findall(sentence.lower()) if t not in STOP_WORDS))
+        out.append(" ".join(rules.stem(t) for t in index_words(sentence) if t not in rules.stop_words))
     return "|".join(out)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from .languages import DEFAULT, language
 from .store import Store
+from .text import content_terms, index_text
 from .vocabulary import VisibleVocabulary, vocabulary_of
 
 
@@ -24,6 +26,7 @@ class Visible:
         self._vocabulary: VisibleVocabulary | None = None
         self._query = query  # the question's sentence vector (or the Future making it), by meaning
         self.model = model   # ...and the model that made it
+        self._languages: list[str] | None = None
 
     @property
     def query_vector(self):
@@ -44,6 +47,34 @@ class Visible:
             self._vocabulary = VisibleVocabulary([vocabulary_of(p.store, p.conn) for p in self.parts])
         return self._vocabulary
 
+    def languages(self) -> list[str]:
+        """The languages of the visible articles: a question is read in each of them."""
+        if self._languages is None:
+            found = set().union(*(p.store.languages(p.conn) for p in self.parts))
+            self._languages = sorted(found) or [DEFAULT]
+        return self._languages
+
+    def stop_words(self, question: str) -> frozenset:
+        """The stop words of the language a question is in, among the visible ones: the one whose stop words
+        it uses most (all of those tied). "what did Blair say about the war" keeps "war", a German stop word,
+        where English and German articles are visible; "¿qué ciudad es la capital?" drops "qué" and "la"."""
+        codes = self.languages()
+        if len(codes) == 1:
+            return language(codes[0]).stop_words
+        typed = content_terms(question, frozenset())
+        hits = {code: sum(w in language(code).stop_words for w in typed) for code in codes}
+        most = max(hits.values())
+        return frozenset().union(*(language(code).stop_words for code in codes if hits[code] == most))
+
+    def term(self, word: str) -> str:
+        """A question word as an FTS5 query: as each visible language indexes it (its stem; pairs of
+        characters in Chinese), the readings OR-ed. Always quoted: user text never reaches MATCH as syntax."""
+        readings = [r for r in dict.fromkeys(index_text(word, code) for code in self.languages()) if r]
+        if not readings:
+            return fts_string(word)
+        strings = [fts_string(r) for r in readings]
+        return strings[0] if len(strings) == 1 else "(" + " OR ".join(strings) + ")"
+
     def matches(self, match: str, cap: int) -> int:
         """Paragraphs (up to `cap`) an FTS5 query finds: it stops at `cap`, so it costs the same in any corpus."""
         found = 0
@@ -61,3 +92,8 @@ class Visible:
             if part.store.owns(article_id):
                 return part
         return None
+
+
+def fts_string(text: str) -> str:
+    """Text as an FTS5 string (a phrase when it holds several words), never as query syntax."""
+    return '"' + text.replace('"', '""') + '"'

@@ -16,7 +16,7 @@ import time
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from .text import STOP_WORDS
+from .text import STOP_WORDS, unspaced
 
 VOCAB_REFRESH_SECONDS = 5.0
 # "borrusia" and "borussia" are one word once every doubled letter is single.
@@ -94,8 +94,8 @@ class VisibleVocabulary:
 
     def corrections(self, word: str) -> list[str]:
         """Visible words close to an unknown `word`, best first; the first few may be equally close."""
-        if len(word) < 3 or word.isdigit():
-            return []
+        if len(word) < 3 or word.isdigit() or unspaced(word):
+            return []  # a pair of Chinese or Thai characters has no slip to correct
         pool = self._pool(len(word))
         if len(word) < 4:  # too short for a slip to be told from another word, but for a missed double letter
             return [w for w in self._doubled(word, pool) if len(w) > len(word)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from . import limits
@@ -80,23 +81,62 @@ def _finish(doc: Document) -> Document:
     return doc
 
 
-_MD_RULES = [
-    (re.compile(r"\A---\n.*?\n---\n", re.DOTALL), ""),          # front matter
-    (re.compile(r"^```.*?^```\s*$", re.DOTALL | re.MULTILINE), ""),  # code fences
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),                   # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),                # links keep their text
-    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE), r"\n\1\n"),  # headings stand alone
-    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE), ""),             # block quotes
-    (re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE), ""),    # rules
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),                     # bold
-    (re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])"), r"\2"),  # italics
-    (re.compile(r"`([^`]+)`"), r"\1"),
+def _heading_alone(match: re.Match) -> str:
+    """A heading stands alone as its own paragraph, without its closing hashes ("## Title ##")."""
+    return "\n" + match.group(1).rstrip(" \t").rstrip("#").rstrip(" \t") + "\n"
+
+
+_FENCE = "```"
+
+
+def _drop_code_fences(text: str) -> str:
+    """Code blocks out: from a line starting ``` to the next line that is ``` alone."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(_FENCE):
+            out.append(lines[i])
+            i += 1
+            continue
+        close = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == _FENCE), None)
+        if close is None:  # no closing fence after this one, so none after any later one either
+            out.extend(lines[i:])
+            break
+        out.append("")
+        i = close + 1
+    return "\n".join(out)
+
+
+def _rule(pattern: str, repl, flags: int = 0):
+    return partial(re.compile(pattern, flags).sub, repl)
+
+
+# Every Markdown step is linear in its input: a run of text a rule scans stops at the next character
+# that could start another match of it (a bracket, the same emphasis mark), so no start position
+# rescans the rest of the line. Patterns with `.+?` up to a closer that never comes took seconds on
+# 48 KB of "_a _a _a" (issue #11). Code fences are read line by line, headings stripped in Python.
+_LINK_TARGET = r"\(\s*+(?:[^()\s]|\([^()\s]*\))*(?:\s++\"[^\"\n]*\")?\s*+\)"  # (url), (url_(x)), (url "title")
+_EMPHASIS_INSIDE = r"(?:[^{c}\n]|(?<=\w){c}(?=\w))+?"  # no emphasis mark inside but one within a word (snake_case)
+_MD_STEPS = [
+    _rule(r"\A---\n.*?\n---\n", "", re.DOTALL),                  # front matter: tried at the start only
+    _drop_code_fences,
+    _rule(r"!\[[^\[\]]*\]" + _LINK_TARGET, ""),                    # images
+    _rule(r"\[([^\[\]]+)\]" + _LINK_TARGET, r"\1"),                # links keep their text
+    _rule(r"^[ \t]{0,3}#{1,6}[ \t]+(.*)$", _heading_alone, re.MULTILINE),
+    _rule(r"^[ \t]{0,3}>[ \t]?", "", re.MULTILINE),                   # block quotes
+    _rule(r"^[ \t]*(?:[-*_][ \t]*){3,}$", "", re.MULTILINE),          # rules
+    _rule(r"\*\*((?:[^*\n]|\*(?!\*))+?)\*\*", r"\1"),               # bold
+    _rule(r"__((?:[^_\n]|_(?!_))+?)__", r"\1"),
+    _rule(r"(?<![\w*])\*(?!\s)(" + _EMPHASIS_INSIDE.format(c=r"\*") + r")(?<!\s)\*(?![\w*])", r"\1"),  # italics
+    _rule(r"(?<![\w*])_(?!\s)(" + _EMPHASIS_INSIDE.format(c="_") + r")(?<!\s)_(?![\w*])", r"\1"),
+    _rule(r"`([^`]+)`", r"\1"),                                      # inline code
 ]
 
 
 def _strip_markdown(text: str) -> str:
-    for pattern, repl in _MD_RULES:
-        text = pattern.sub(repl, text)
+    for step in _MD_STEPS:
+        text = step(text)
     return text.lstrip("\n")
 
 

@@ -48,6 +48,23 @@ _FOOTER_RULES = [
 ]
 _FOOTER_MAX_WORDS = 70
 
+class _InOrder:
+    """A word, then another later on: what `first.*then` means, found with two linear searches (as one
+    pattern every "you" rescanned the rest: "you(you(you(…" is one word, so word caps don't bound it)."""
+
+    def __init__(self, first: re.Pattern, then: re.Pattern) -> None:
+        self.first, self.then = first, then
+
+    def search(self, text: str):
+        found = self.first.search(text)
+        return found and self.then.search(text, found.end(), _line_end(text, found.end()))
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
 # A promo speaks to the reader and sells something; one signal can be a quote, two are a pitch.
 _PROMO_SIGNALS = [
     re.compile(r"^(?:do|did|are|have|want|looking|interested|need|ever|wish) (?:you|to|for)\b", re.IGNORECASE),
@@ -60,7 +77,7 @@ _PROMO_SIGNALS = [
     re.compile(r"\baward-winning\b", re.IGNORECASE),
     re.compile(r"\b(?:newsletter|inbox|free trial|premium (?:content|access|subscription)|unlimited access)\b",
                re.IGNORECASE),
-    re.compile(r"\b(?:you|your)\b.*\b(?:our|us)\b", re.IGNORECASE),
+    _InOrder(re.compile(r"\b(?:you|your)\b", re.IGNORECASE), re.compile(r"\b(?:our|us)\b", re.IGNORECASE)),
 ]
 _PROMO_MAX_WORDS = 90
 

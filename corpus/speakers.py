@@ -30,13 +30,15 @@ SPEECH_VERBS = (
     "expected|saying|adding|telling|urging|warning|insisting|arguing|claiming|predicting|promising"
 )
 _VERB = rf"(?:{SPEECH_VERBS})\b"
-_ADVERB = r"(?:(?:also|later|then|previously|earlier|recently|further|repeatedly|has|had|have|was|is|has also|had also|would|will)\s+)*"
+# One word per repetition ("has also" is "has" then "also"): with both spellings listed, "has also has
+# also …" could be read 2^n ways and a 30-fold repeat ran for hours.
+_ADVERB = r"(?:(?:also|later|then|previously|earlier|recently|further|repeatedly|has|had|have|was|is|would|will)\s+)*"
 
 # A name or title starts a word: never inside one, nor after an apostrophe or hyphen ("ex-" aside:
 # "ex-Foreign Secretary Robin Cook"). Besides being right ("MPs" holds no "Ps"), this keeps every
 # pattern linear: "AAAA…" or "Aa'Aa'Aa…" tried at each capital rescanned the rest of the word each
 # time (quadratic: 17 s for one 48 KB paragraph, issue #11).
-_WORD_START = r"(?:(?<![\w'’\-])|(?<=\bex-))"
+_WORD_START = r"(?:(?<![\w'’\-])|(?<=(?<![\w'’\-])ex-))"
 # "Straberg", "O'Sullivan", "McDonald", "Germany's", "Smith-Jones", "J.", "MP" before a name. Atomic: a
 # token never gives characters back (nothing after a name could use them), so failures cost one pass.
 _NAME_TOKEN = (_WORD_START + r"(?>[A-Z](?:['’][A-Z])?[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?(?:['’\-][A-Za-zà-ÿ]+)*"

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import limits
 from .clean import clean_lines, clean_paragraphs
 from .errors import IngestError
+from .provenance import cited_url, published_date
 from .text import decode, normalize, sentences, split_blocks, split_long_paragraph
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -140,6 +141,10 @@ def _strip_markdown(text: str) -> str:
     return text.lstrip("\n")
 
 
+# trafilatura still looks for a date (we use `published_date` instead): keep its search to markup.
+_NO_DATE_SEARCH = {"extensive_search": False, "original_date": True}
+
+
 def document_from_html(html: str | bytes, *, url: str | None = None, title: str | None = None) -> Document:
     """An HTML page through trafilatura, tuned for precision: boilerplate must never be quoted."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
@@ -151,13 +156,16 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
     if not html.strip():
         raise IngestError("empty: the page has no content")
     try:
-        extracted = trafilatura.bare_extraction(
-            html, url=url, favor_precision=True, include_comments=False, include_tables=False,
-            with_metadata=True, deduplicate=False,
+        tree = trafilatura.load_html(html)
+        # Read before extraction, which prunes the tree; trafilatura's own date guesses from any text.
+        published = published_date(tree) if tree is not None else None
+        extracted = tree is not None and trafilatura.bare_extraction(
+            tree, url=url, favor_precision=True, include_comments=False, include_tables=False,
+            with_metadata=True, deduplicate=False, date_extraction_params=_NO_DATE_SEARCH,
         )
     except Exception as exc:  # trafilatura/lxml raise many types on broken markup
         raise IngestError(f"not an article: the page could not be parsed ({type(exc).__name__})") from exc
-    text = getattr(extracted, "text", None) if extracted is not None else None
+    text = getattr(extracted, "text", None) if extracted else None
     if not text or not text.strip():
         raise IngestError("not an article: no article text found in the page")
     paragraphs = clean_paragraphs(
@@ -176,9 +184,9 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
     doc = Document(
         title=_clean_title(page_title),
         paragraphs=paragraphs,
-        url=getattr(extracted, "url", None) or url,
+        url=cited_url(url, getattr(extracted, "url", None)),
         author=getattr(extracted, "author", None) or None,
-        published=getattr(extracted, "date", None) or None,
+        published=published,
     )
     return _finish(doc)
 

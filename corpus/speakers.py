@@ -232,7 +232,7 @@ class _Article:
 def _role_words_before(words: _Words, start: int) -> set[str]:
     """'Russian Minister of Internal Affairs Vladimir Kolokoltsev' -> {russian, minister, internal, affairs}."""
     out: list[str] = []
-    for w in reversed(words.before(start, 7)):
+    for w in words.backwards_from(start, 7):
         lw = w.lower()
         if lw in ROLE_WORDS or (w[0].isupper() and lw not in {"the", "a", "an"}) or lw in {"of", "and", "security", "public", "foreign", "affairs", "internal", "finance", "prime", "vice", "top", "senior"}:
             out.append(lw)
@@ -250,10 +250,11 @@ class _Words:
         self.starts = [a for a, _ in self.found]
         self.sentence = sentence
 
-    def before(self, end: int, count: int) -> list[str]:
-        """The last `count` words of sentence[:end] (a word running past `end` is cut there)."""
+    def backwards_from(self, end: int, count: int):
+        """The last `count` words of sentence[:end], last first (a word running past `end` is cut there)."""
         k = bisect_left(self.starts, end)
-        return [self.sentence[a:min(b, end)] for a, b in self.found[max(0, k - count):k]]
+        for a, b in reversed(self.found[max(0, k - count):k]):
+            yield self.sentence[a:min(b, end)]
 
 
 def _phrase_words(text: str) -> list[str]:

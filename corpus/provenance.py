@@ -127,7 +127,7 @@ def _json_ld_dates(text: str) -> list[str]:
         return []
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # broken or absurdly nested JSON is no date, not a broken page
         return []
     found: list[tuple[bool, str]] = []
     stack, seen = [data], 0

@@ -64,6 +64,7 @@ def _page(head: str = "", body_end: str = "") -> str:
     ('<meta property="article:modified_time" content="2024-03-01T08:00:00Z">',
      "<p>Last updated 3 March 2024</p>"),                                  # modified, never published
     ('<meta property="article:published_time" content="2999-01-01">', ""),  # not from the future
+    ('<script type="application/ld+json">' + "[" * 50_000 + "]" * 50_000 + "</script>", ""),  # nested too deep
 ])
 def test_a_publication_date_is_never_guessed(head, body_end):
     doc = document_from_html(_page(head, body_end), url="https://savanna-notes.co.uk/zebras")

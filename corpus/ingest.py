@@ -148,6 +148,7 @@ _NO_DATE_SEARCH = {"extensive_search": False, "original_date": True}
 def document_from_html(html: str | bytes, *, url: str | None = None, title: str | None = None) -> Document:
     """An HTML page through trafilatura, tuned for precision: boilerplate must never be quoted."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
+    from trafilatura.utils import load_html
 
     if isinstance(html, bytes):
         if len(html) > limits.MAX_ARTICLE_BYTES:
@@ -156,7 +157,7 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
     if not html.strip():
         raise IngestError("empty: the page has no content")
     try:
-        tree = trafilatura.load_html(html)
+        tree = load_html(html)
         # Read before extraction, which prunes the tree; trafilatura's own date guesses from any text.
         published = published_date(tree) if tree is not None else None
         extracted = tree is not None and trafilatura.bare_extraction(

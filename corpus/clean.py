@@ -11,11 +11,12 @@ import re
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]\s*$")
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣∙\-–*+]|\d+[.)])\s+")
 
+# `\W*+`: the punctuation around a marker is taken whole, never given back one character at a time.
 AD_MARKER = re.compile(
-    r"^\W*(?:advertisement|advertising|advert|ad|ads|sponsored(?: content)?|promoted|paid (?:post|content)"
+    r"^\W*+(?:advertisement|advertising|advert|ad|ads|sponsored(?: content)?|promoted|paid (?:post|content)"
     r"|story continues below(?: advertisement)?|continue reading(?: below| the main story)?"
     r"|scroll to continue(?: with content)?|article continues below|skip (?:to content|advert(?:isement)?)"
-    r"|(?:listen to|share|print|save|email) this (?:article|story)|\d+ min(?:ute)? read)\W*$",
+    r"|(?:listen to|share|print|save|email) this (?:article|story)|\d+ min(?:ute)? read)\W*+$",
     re.IGNORECASE,
 )
 
@@ -82,8 +83,9 @@ _PROMO_SIGNALS = [
 _PROMO_MAX_WORDS = 90
 
 # A link alone, maybe in brackets or followed by punctuation. Written so \S+ and what follows it never
-# compete for the same characters ("\S+\W*" backtracked quadratically on "www.!!!!… x").
-_BARE_LINK = re.compile(r"\W*(?:https?://|www\.)\S+(?:\s\W*)?")
+# compete for the same characters ("\S+\W*" backtracked quadratically on "www.!!!!… x"). A run of
+# punctuation is never given back (`\W*+`): what follows it starts with a letter, so that changes no match.
+_BARE_LINK = re.compile(r"\W*+(?:https?://|www\.)\S+(?:\s\W*)?")
 
 
 def _is_numeric_line(line: str) -> bool:

@@ -111,9 +111,10 @@ def clean_lines(lines: list[str]) -> list[str]:
     """Blank out ad markers and ticker blocks; blank lines are kept so paragraphs stay apart."""
     junk = [bool(AD_MARKER.match(line)) if line.strip() else False for line in lines]
     numeric = [bool(line.strip()) and _is_numeric_line(line) for line in lines]
-    label = [bool(line.strip()) and _is_short_label(line) for line in lines]
     junk = [j or n for j, n in zip(junk, numeric)]
-    _spread_tickers(junk, numeric, label, [i for i, line in enumerate(lines) if line.strip()])
+    if any(numeric):  # a ticker needs figures to start from
+        label = [bool(line.strip()) and _is_short_label(line) for line in lines]
+        _spread_tickers(junk, numeric, label, [i for i, line in enumerate(lines) if line.strip()])
     return ["" if j else line for line, j in zip(lines, junk)]
 
 

@@ -11,11 +11,12 @@ import re
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’)]\s*$")
 _BULLET = re.compile(r"^\s*(?:[•·▪●◦‣∙\-–*+]|\d+[.)])\s+")
 
+# `\W*+`: the punctuation around a marker is taken whole, never given back one character at a time.
 AD_MARKER = re.compile(
-    r"^\W*(?:advertisement|advertising|advert|ad|ads|sponsored(?: content)?|promoted|paid (?:post|content)"
+    r"^\W*+(?:advertisement|advertising|advert|ad|ads|sponsored(?: content)?|promoted|paid (?:post|content)"
     r"|story continues below(?: advertisement)?|continue reading(?: below| the main story)?"
     r"|scroll to continue(?: with content)?|article continues below|skip (?:to content|advert(?:isement)?)"
-    r"|(?:listen to|share|print|save|email) this (?:article|story)|\d+ min(?:ute)? read)\W*$",
+    r"|(?:listen to|share|print|save|email) this (?:article|story)|\d+ min(?:ute)? read)\W*+$",
     re.IGNORECASE,
 )
 
@@ -48,6 +49,23 @@ _FOOTER_RULES = [
 ]
 _FOOTER_MAX_WORDS = 70
 
+class _InOrder:
+    """A word, then another later on: what `first.*then` means, found with two linear searches (as one
+    pattern every "you" rescanned the rest: "you(you(you(…" is one word, so word caps don't bound it)."""
+
+    def __init__(self, first: re.Pattern, then: re.Pattern) -> None:
+        self.first, self.then = first, then
+
+    def search(self, text: str):
+        found = self.first.search(text)
+        return found and self.then.search(text, found.end(), _line_end(text, found.end()))
+
+
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
 # A promo speaks to the reader and sells something; one signal can be a quote, two are a pitch.
 _PROMO_SIGNALS = [
     re.compile(r"^(?:do|did|are|have|want|looking|interested|need|ever|wish) (?:you|to|for)\b", re.IGNORECASE),
@@ -60,9 +78,14 @@ _PROMO_SIGNALS = [
     re.compile(r"\baward-winning\b", re.IGNORECASE),
     re.compile(r"\b(?:newsletter|inbox|free trial|premium (?:content|access|subscription)|unlimited access)\b",
                re.IGNORECASE),
-    re.compile(r"\b(?:you|your)\b.*\b(?:our|us)\b", re.IGNORECASE),
+    _InOrder(re.compile(r"\b(?:you|your)\b", re.IGNORECASE), re.compile(r"\b(?:our|us)\b", re.IGNORECASE)),
 ]
 _PROMO_MAX_WORDS = 90
+
+# A link alone, maybe in brackets or followed by punctuation. Written so \S+ and what follows it never
+# compete for the same characters ("\S+\W*" backtracked quadratically on "www.!!!!… x"). A run of
+# punctuation is never given back (`\W*+`): what follows it starts with a letter, so that changes no match.
+_BARE_LINK = re.compile(r"\W*+(?:https?://|www\.)\S+(?:\s\W*)?")
 
 
 def _is_numeric_line(line: str) -> bool:
@@ -89,17 +112,26 @@ def clean_lines(lines: list[str]) -> list[str]:
     junk = [bool(AD_MARKER.match(line)) if line.strip() else False for line in lines]
     numeric = [bool(line.strip()) and _is_numeric_line(line) for line in lines]
     junk = [j or n for j, n in zip(junk, numeric)]
-    content = [i for i, line in enumerate(lines) if line.strip()]
-    changed = any(numeric)
-    while changed:  # a ticker spreads: short labels next to figures, then labels next to those
-        changed = False
-        for k, i in enumerate(content):
-            if junk[i] or not _is_short_label(lines[i]):
-                continue
-            near = content[max(0, k - 3): k] + content[k + 1: k + 4]
-            if any(junk[j] and (numeric[j] or _is_short_label(lines[j])) for j in near):
-                junk[i] = changed = True
+    if any(numeric):  # a ticker needs figures to start from
+        label = [bool(line.strip()) and _is_short_label(line) for line in lines]
+        _spread_tickers(junk, numeric, label, [i for i, line in enumerate(lines) if line.strip()])
     return ["" if j else line for line, j in zip(lines, junk)]
+
+
+def _spread_tickers(junk: list[bool], numeric: list[bool], label: list[bool], content: list[int]) -> None:
+    """A ticker spreads: short labels within 3 lines of figures become junk, then labels next to those.
+
+    A worklist visits each line once (rescanning every line until nothing changes was quadratic:
+    8,000 short lines ending in one figure took 20 s).
+    """
+    todo = [k for k, i in enumerate(content) if junk[i] and (numeric[i] or label[i])]
+    while todo:
+        k = todo.pop()
+        for n in range(max(0, k - 3), min(len(content), k + 4)):
+            i = content[n]
+            if not junk[i] and label[i]:
+                junk[i] = True
+                todo.append(n)
 
 
 def junk_reason(paragraph: str) -> str | None:
@@ -115,7 +147,7 @@ def junk_reason(paragraph: str) -> str | None:
         return "footer"
     if n_words <= _PROMO_MAX_WORDS and sum(bool(s.search(paragraph)) for s in _PROMO_SIGNALS) >= 2:
         return "promo"
-    if re.fullmatch(r"\W*(?:https?://|www\.)\S+\W*", paragraph):
+    if _BARE_LINK.fullmatch(paragraph):
         return "bare link"
     return None
 

@@ -9,11 +9,13 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from . import limits
 from .clean import clean_lines, clean_paragraphs
 from .errors import IngestError
+from .provenance import cited_url, published_date
 from .text import decode, normalize, sentences, split_blocks, split_long_paragraph
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -81,29 +83,73 @@ def _finish(doc: Document) -> Document:
     return doc
 
 
-_MD_RULES = [
-    (re.compile(r"\A---\n.*?\n---\n", re.DOTALL), ""),          # front matter
-    (re.compile(r"^```.*?^```\s*$", re.DOTALL | re.MULTILINE), ""),  # code fences
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),                   # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),                # links keep their text
-    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.MULTILINE), r"\n\1\n"),  # headings stand alone
-    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE), ""),             # block quotes
-    (re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.MULTILINE), ""),    # rules
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),                     # bold
-    (re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])"), r"\2"),  # italics
-    (re.compile(r"`([^`]+)`"), r"\1"),
+def _heading_alone(match: re.Match) -> str:
+    """A heading stands alone as its own paragraph, without its closing hashes ("## Title ##")."""
+    return "\n" + match.group(1).rstrip(" \t").rstrip("#").rstrip(" \t") + "\n"
+
+
+_FENCE = "```"
+
+
+def _drop_code_fences(text: str) -> str:
+    """Code blocks out: from a line starting ``` to the next line that is ``` alone."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(_FENCE):
+            out.append(lines[i])
+            i += 1
+            continue
+        close = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() == _FENCE), None)
+        if close is None:  # no closing fence after this one, so none after any later one either
+            out.extend(lines[i:])
+            break
+        out.append("")
+        i = close + 1
+    return "\n".join(out)
+
+
+def _rule(pattern: str, repl, flags: int = 0):
+    return partial(re.compile(pattern, flags).sub, repl)
+
+
+# Every Markdown step is linear in its input: a run of text a rule scans stops at the next character
+# that could start another match of it (a bracket, the same emphasis mark), so no start position
+# rescans the rest of the line. Patterns with `.+?` up to a closer that never comes took seconds on
+# 48 KB of "_a _a _a" (issue #11). Code fences are read line by line, headings stripped in Python.
+_LINK_TARGET = r"\(\s*+(?:[^()\s]|\([^()\s]*\))*(?:\s++\"[^\"\n]*\")?\s*+\)"  # (url), (url_(x)), (url "title")
+_EMPHASIS_INSIDE = r"(?:[^{c}\n]|(?<=\w){c}(?=\w))+?"  # no emphasis mark inside but one within a word (snake_case)
+_MD_STEPS = [
+    _rule(r"\A---\n.*?\n---\n", "", re.DOTALL),                  # front matter: tried at the start only
+    _drop_code_fences,
+    _rule(r"!\[[^\[\]]*\]" + _LINK_TARGET, ""),                    # images
+    _rule(r"\[([^\[\]]+)\]" + _LINK_TARGET, r"\1"),                # links keep their text
+    _rule(r"^[ \t]{0,3}#{1,6}[ \t]+(.*)$", _heading_alone, re.MULTILINE),
+    _rule(r"^[ \t]{0,3}>[ \t]?", "", re.MULTILINE),                   # block quotes
+    _rule(r"^[ \t]*(?:[-*_][ \t]*){3,}$", "", re.MULTILINE),          # rules
+    _rule(r"\*\*((?:[^*\n]|\*(?!\*))+?)\*\*", r"\1"),               # bold
+    _rule(r"__((?:[^_\n]|_(?!_))+?)__", r"\1"),
+    _rule(r"(?<![\w*])\*(?!\s)(" + _EMPHASIS_INSIDE.format(c=r"\*") + r")(?<!\s)\*(?![\w*])", r"\1"),  # italics
+    _rule(r"(?<![\w*])_(?!\s)(" + _EMPHASIS_INSIDE.format(c="_") + r")(?<!\s)_(?![\w*])", r"\1"),
+    _rule(r"`([^`]+)`", r"\1"),                                      # inline code
 ]
 
 
 def _strip_markdown(text: str) -> str:
-    for pattern, repl in _MD_RULES:
-        text = pattern.sub(repl, text)
+    for step in _MD_STEPS:
+        text = step(text)
     return text.lstrip("\n")
+
+
+# trafilatura still looks for a date (we use `published_date` instead): keep its search to markup.
+_NO_DATE_SEARCH = {"extensive_search": False, "original_date": True}
 
 
 def document_from_html(html: str | bytes, *, url: str | None = None, title: str | None = None) -> Document:
     """An HTML page through trafilatura, tuned for precision: boilerplate must never be quoted."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
+    from trafilatura.utils import load_html
 
     if isinstance(html, bytes):
         if len(html) > limits.MAX_ARTICLE_BYTES:
@@ -112,13 +158,16 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
     if not html.strip():
         raise IngestError("empty: the page has no content")
     try:
-        extracted = trafilatura.bare_extraction(
-            html, url=url, favor_precision=True, include_comments=False, include_tables=False,
-            with_metadata=True, deduplicate=False,
+        tree = load_html(html)
+        # Read before extraction, which prunes the tree; trafilatura's own date guesses from any text.
+        published = published_date(tree) if tree is not None else None
+        extracted = tree is not None and trafilatura.bare_extraction(
+            tree, url=url, favor_precision=True, include_comments=False, include_tables=False,
+            with_metadata=True, deduplicate=False, date_extraction_params=_NO_DATE_SEARCH,
         )
     except Exception as exc:  # trafilatura/lxml raise many types on broken markup
         raise IngestError(f"not an article: the page could not be parsed ({type(exc).__name__})") from exc
-    text = getattr(extracted, "text", None) if extracted is not None else None
+    text = getattr(extracted, "text", None) if extracted else None
     if not text or not text.strip():
         raise IngestError("not an article: no article text found in the page")
     paragraphs = clean_paragraphs(
@@ -137,9 +186,9 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
     doc = Document(
         title=_clean_title(page_title),
         paragraphs=paragraphs,
-        url=getattr(extracted, "url", None) or url,
+        url=cited_url(url, getattr(extracted, "url", None)),
         author=getattr(extracted, "author", None) or None,
-        published=getattr(extracted, "date", None) or None,
+        published=published,
     )
     return _finish(doc)
 

@@ -9,7 +9,10 @@ Heuristic, fast, no model: it only has to be right about who speaks in a paragra
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import islice
 
 from .text import sentences
 
@@ -27,14 +30,22 @@ SPEECH_VERBS = (
     "expected|saying|adding|telling|urging|warning|insisting|arguing|claiming|predicting|promising"
 )
 _VERB = rf"(?:{SPEECH_VERBS})\b"
-_ADVERB = r"(?:(?:also|later|then|previously|earlier|recently|further|repeatedly|has|had|have|was|is|has also|had also|would|will)\s+)*"
+# One word per repetition ("has also" is "has" then "also"): with both spellings listed, "has also has
+# also …" could be read 2^n ways and a 30-fold repeat ran for hours.
+_ADVERB = r"(?:(?:also|later|then|previously|earlier|recently|further|repeatedly|has|had|have|was|is|would|will)\s+)*"
 
-# "Straberg", "O'Sullivan", "McDonald", "Germany's", "Smith-Jones", "J.", "MP" before a name.
-_NAME_TOKEN = (r"(?:[A-Z](?:['’][A-Z])?[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?(?:['’\-][A-Za-zà-ÿ]+)*"
+# A name or title starts a word: never inside one, nor after an apostrophe or hyphen ("ex-" aside:
+# "ex-Foreign Secretary Robin Cook"). Besides being right ("MPs" holds no "Ps"), this keeps every
+# pattern linear: "AAAA…" or "Aa'Aa'Aa…" tried at each capital rescanned the rest of the word each
+# time (quadratic: 17 s for one 48 KB paragraph, issue #11).
+_WORD_START = r"(?:(?<![\w'’\-])|(?<=(?<![\w'’\-])ex-))"
+# "Straberg", "O'Sullivan", "McDonald", "Germany's", "Smith-Jones", "J.", "MP" before a name. Atomic: a
+# token never gives characters back (nothing after a name could use them), so failures cost one pass.
+_NAME_TOKEN = (_WORD_START + r"(?>[A-Z](?:['’][A-Z])?[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?(?:['’\-][A-Za-zà-ÿ]+)*"
                r"|[A-Z]\.|[A-Z][A-Z]+(?=\s+[A-Z][a-z]))")
 _PARTICLE = r"(?:de|da|van|von|bin|al|der|la|le|du|dos|del|di)"
 NAME = rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,3}}"
-TITLES = r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Prof|Professor|President|Chancellor|Minister|Senator|Judge|Rev|General|Gen|Captain|Capt|Coach)\.?"
+TITLES = _WORD_START + r"(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Prof|Professor|President|Chancellor|Minister|Senator|Judge|Rev|General|Gen|Captain|Capt|Coach)\.?"
 # Titles that are courtesy, not a role: "lord hattersley" in a question is the speaker stored as Hattersley.
 COURTESY_TITLES = frozenset("mr mrs ms miss dr sir lord lady dame prof".split())
 
@@ -98,7 +109,7 @@ _NAME_ROLE_VERB_RE = re.compile(
 )
 _ACCORDING_RE = re.compile(rf"\b[Aa]ccording to\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})")
 _ROLE_VERB_RE = re.compile(
-    rf"\b(?P<det>[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|(?P<owner>(?:[A-Z][\w\-]*\s+){{0,2}}[A-Z][\w\-]*['’]s?))"
+    rf"{_WORD_START}(?P<det>[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|(?P<owner>(?:[A-Z][\w\-]*+\s+){{0,2}}[A-Z][\w\-]*+['’]s?))"
     rf"\s+(?P<role>(?:[\w\-]+\s+){{0,5}}?[\w\-]+)\s+{_ADVERB}{_VERB}"
 )
 _VERB_ROLE_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?P<det>the|a|an|his|her)\s+(?P<role>(?:[\w\-]+\s+){{0,4}}?[\w\-]+)")
@@ -109,6 +120,16 @@ _POSSESSIVE_RE = re.compile(r"['’]s?$")
 _PHRASE_WORD_RE = re.compile(r"[\w\-]+(?:&[\w\-]+)*(?:['’]s?)?")
 # Every speech pattern above needs a speech verb or "according to": a sentence without either skips them.
 _SPEECH_HINT_RE = re.compile(rf"\b{_VERB}|[Aa]ccording to")
+_ROLE_CONTEXT_RE = re.compile(r"[\w\-&']+")
+# Names inside quotes don't speak. A quote runs to the next quote mark of any kind, so an opening mark
+# that is never closed costs one scan to the next mark, not one to the end of the sentence per mark.
+_QUOTED_RE = re.compile(r"([\"“])([^\"“”]*)([\"”])")
+
+# Bounds that keep attribution linear on text crafted to defeat it; real articles stay far below them.
+# Each scan of the article's people looks at the most recent few, and a sentence yields a few speakers.
+_RECENT_PEOPLE = 50         # people a pronoun or "the minister" may point back to
+_NAMESAKES = 30             # people sharing one name or surname that a new mention is compared with
+_MATCHES_PER_SENTENCE = 24  # of each speech pattern
 
 
 @dataclass
@@ -116,6 +137,7 @@ class Person:
     name: str
     gender: str | None = None
     roles: set[str] = field(default_factory=set)
+    order: int = field(default=-1, compare=False)  # position in the article's list of people
 
     @property
     def surname(self) -> str:
@@ -132,6 +154,27 @@ class _Article:
     def __init__(self) -> None:
         self.people: list[Person] = []
         self.last_speaker: Person | None = None
+        # People by each word of their name, so a mention is compared with its namesakes only.
+        self._by_word: dict[str, list[Person]] = defaultdict(list)
+
+    def _add(self, p: Person) -> Person:
+        p.order = len(self.people)
+        self.people.append(p)
+        self._index(p)
+        return p
+
+    def _index(self, p: Person) -> None:
+        for word in set(p.name.split()):
+            if not any(q is p for q in self._by_word[word][-_NAMESAKES:]):
+                self._by_word[word].append(p)
+
+    def _namesakes(self, tokens: list[str]) -> list[Person]:
+        """People whose name holds one of these words, most recent first."""
+        found = {p.order: p for t in tokens for p in self._by_word.get(t, [])[-_NAMESAKES:]}
+        return [found[k] for k in sorted(found, reverse=True)]
+
+    def recent(self) -> list[Person]:
+        return list(islice(reversed(self.people), _RECENT_PEOPLE))
 
     def person(self, name: str, *, title: str | None = None, roles: set[str] | None = None) -> Person | None:
         # "Chancellor Gordon Brown's report": the person is Gordon Brown, met again as "Mr Brown".
@@ -143,14 +186,14 @@ class _Article:
         tokens = tokens[-2:]
         name = " ".join(tokens)
         if len(tokens) == 1 and not title and not (roles & ROLE_WORDS):
-            namesakes = [p for p in self.people if p.surname == tokens[0]]
+            namesakes = [p for p in self._namesakes(tokens) if p.surname == tokens[0]]
             if not namesakes:
                 return None  # a lone capitalised word is as likely a place or an agency as a person
         if title and title.rstrip(".").lower() in _ROLE_TITLES:  # "Chancellor Gordon Brown" is the chancellor
             roles.add(title.rstrip(".").lower())
         gender = {"Mr": "m", "Sir": "m", "Lord": "m", "Mrs": "f", "Ms": "f", "Miss": "f", "Lady": "f",
                   "Dame": "f"}.get((title or "").rstrip("."))
-        same = [p for p in reversed(self.people) if p.name == name or p.surname == tokens[-1]
+        same = [p for p in self._namesakes(tokens) if p.name == name or p.surname == tokens[-1]
                 or (len(tokens) == 1 and name in p.name.split())]
         if same:
             # Two people may share a surname (Wang Yi, Wang Xiaohong): the role words decide, then recency.
@@ -158,15 +201,14 @@ class _Article:
             p = exact[0] if exact else max(same, key=lambda q: len(q.roles & roles))
             if len(tokens) > 1 and len(p.name.split()) == 1:
                 p.name = name
+                self._index(p)
             p.gender = p.gender or gender
             if len(tokens) > 1 or not exact:
                 p.roles |= roles
             return p
         if len(tokens) == 1 and not title and not (roles & ROLE_WORDS):
             return None
-        p = Person(name, gender, roles)
-        self.people.append(p)
-        return p
+        return self._add(Person(name, gender, roles))
 
     def by_role(self, phrase: str) -> Person | None:
         words = [w.lower() for w in re.findall(r"[\w\-]+", phrase)]
@@ -174,7 +216,7 @@ class _Article:
         if head not in ROLE_WORDS:
             return None
         best, best_score = None, 0
-        for p in reversed(self.people):  # most recent first wins ties
+        for p in self.recent():  # most recent first wins ties
             if head not in p.roles and head.rstrip("s") not in p.roles:
                 continue
             score = len(set(words) & p.roles)
@@ -184,22 +226,35 @@ class _Article:
 
     def anonymous(self, phrase: str) -> Person:
         words = set(_phrase_words(phrase))
-        p = Person(phrase.strip(), None, words)
-        self.people.append(p)
-        return p
+        return self._add(Person(phrase.strip(), None, words))
 
 
-def _role_words_before(sentence: str, start: int) -> set[str]:
+def _role_words_before(words: _Words, start: int) -> set[str]:
     """'Russian Minister of Internal Affairs Vladimir Kolokoltsev' -> {russian, minister, internal, affairs}."""
-    words = re.findall(r"[\w\-&']+", sentence[:start])[-7:]
     out: list[str] = []
-    for w in reversed(words):
+    for w in words.backwards_from(start, 7):
         lw = w.lower()
         if lw in ROLE_WORDS or (w[0].isupper() and lw not in {"the", "a", "an"}) or lw in {"of", "and", "security", "public", "foreign", "affairs", "internal", "finance", "prime", "vice", "top", "senior"}:
             out.append(lw)
         else:
             break
     return {w for w in out if w not in {"of", "and"}}
+
+
+class _Words:
+    """A sentence's words with their offsets, read once: the words before any position come from a
+    binary search (reading the sentence up to each name again made long sentences quadratic)."""
+
+    def __init__(self, sentence: str) -> None:
+        self.found = [(m.start(), m.end()) for m in _ROLE_CONTEXT_RE.finditer(sentence)]
+        self.starts = [a for a, _ in self.found]
+        self.sentence = sentence
+
+    def backwards_from(self, end: int, count: int):
+        """The last `count` words of sentence[:end], last first (a word running past `end` is cut there)."""
+        k = bisect_left(self.starts, end)
+        for a, b in reversed(self.found[max(0, k - count):k]):
+            yield self.sentence[a:min(b, end)]
 
 
 def _phrase_words(text: str) -> list[str]:
@@ -213,17 +268,17 @@ def _appositive_roles(appos: str | None) -> set[str]:
     return set(_phrase_words(appos)[:10]) - {"a", "an", "the", "of"}
 
 
-def _register_mentions(state: _Article, sentence: str) -> dict[int, int]:
+def _register_mentions(state: _Article, sentence: str, words: _Words) -> dict[int, int]:
     """Register the people named in a sentence; returns {id(person): position} for those new here."""
-    known = {id(p) for p in state.people}
+    known = len(state.people)
     new: dict[int, int] = {}
     for m in _MENTION_RE.finditer(sentence):
         name = m.group("name")
         tokens = [t for t in name.split() if t not in NOT_NAMES]
-        roles = _role_words_before(sentence, m.start())
+        roles = _role_words_before(words, m.start())
         if len(tokens) >= 2 or m.group("title") or roles & ROLE_WORDS:
             p = state.person(name, title=m.group("title"), roles=roles)
-            if p is not None and id(p) not in known:
+            if p is not None and p.order >= known:
                 new.setdefault(id(p), m.start())
     return new
 
@@ -243,37 +298,37 @@ def attribute(paragraphs: list[str]) -> list[list[Speaker]]:
             found.extend(in_sentence)
         if not found and _QUOTE_START.match(paragraph) and state.last_speaker is not None:
             found.append(state.last_speaker)  # an unattributed quote continues the last speaker
-        unique: list[Person] = []
+        unique: dict[tuple, Person] = {}  # without repeats, as Person compares: name, gender and roles
         for p in found:
-            if p not in unique:
-                unique.append(p)
-        out.append([Speaker(p.name, " ".join(sorted(p.roles))) for p in unique])
+            unique.setdefault((p.name, p.gender, frozenset(p.roles)), p)
+        out.append([Speaker(p.name, " ".join(sorted(p.roles))) for p in unique.values()])
     return out
 
 
 def _speakers_in(state: _Article, sentence: str) -> list[Person]:
     # Names inside quotes don't speak; the closing mark stays, as '"...," said X' needs it.
-    plain = re.sub(r"([\"“])([^\"”]*)([\"”])", lambda m: m.group(1) + " " * len(m.group(2)) + m.group(3), sentence)
-    new_here = _register_mentions(state, plain)
+    plain = _QUOTED_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)) + m.group(3), sentence)
+    words = _Words(plain)
+    new_here = _register_mentions(state, plain, words)
     if not _SPEECH_HINT_RE.search(plain):
         return []
     hits: list[tuple[int, Person]] = []
-    with_role = {m.start(): m for m in _VERB_ROLE_NAME_RE.finditer(plain)}
+    with_role = {m.start(): m for m in _matches(_VERB_ROLE_NAME_RE, plain)}
     for m in with_role.values():
         roles = set(_phrase_words(m.group("org") + " " + m.group("role")))
         p = state.person(m.group("name"), roles=roles)
         if p:
             hits.append((m.start(), p))
     for regex in (_NAME_VERB_RE, _NAME_ROLE_VERB_RE, _VERB_NAME_RE, _ACCORDING_RE):
-        for m in regex.finditer(plain):
+        for m in _matches(regex, plain):
             if regex is _VERB_NAME_RE and m.start() in with_role:
                 continue  # "said Dresdner Kleinwort analyst Mike Powell": the bank is not the speaker
-            roles = _role_words_before(plain, m.start()) | _appositive_roles(m.groupdict().get("appos"))
+            roles = _role_words_before(words, m.start()) | _appositive_roles(m.groupdict().get("appos"))
             p = state.person(m.group("name"), title=m.group("title"), roles=roles)
             if p:
                 hits.append((m.start(), p))
     for regex in (_ROLE_VERB_RE, _VERB_ROLE_RE):
-        for m in regex.finditer(plain):
+        for m in _matches(regex, plain):
             role = m.group("role")
             if not {w.lower() for w in re.findall(r"[\w\-]+", role)} & ROLE_WORDS:
                 continue
@@ -285,18 +340,20 @@ def _speakers_in(state: _Article, sentence: str) -> list[Person]:
             if p:
                 hits.append((m.start(), p))
     for regex in (_PRONOUN_RE, _PRONOUN_AFTER_RE):
-        for m in regex.finditer(plain):
-            # "He told BBC Sport": a pronoun points back, never to someone first named after it.
-            later = {pid for pid, pos in new_here.items() if pos > m.start()}
-            p = _resolve_pronoun(state, m.group("p").lower(), hits, m.start(), later)
+        for m in _matches(regex, plain):
+            p = _resolve_pronoun(state, m.group("p").lower(), hits, m.start(), new_here)
             if p:
                 hits.append((m.start(), p))
     hits.sort(key=lambda h: h[0])
     return [p for _, p in hits]
 
 
+def _matches(regex: re.Pattern, sentence: str):
+    return islice(regex.finditer(sentence), _MATCHES_PER_SENTENCE)
+
+
 def _resolve_pronoun(state: _Article, pronoun: str, hits: list[tuple[int, Person]], at: int,
-                     later: set[int]) -> Person | None:
+                     first_named: dict[int, int]) -> Person | None:
     """The person a "he"/"she" at position `at` means: a speaker earlier in the sentence, else the last
     speaker, else the person named most recently; never one first named after the pronoun."""
     gender = "m" if pronoun == "he" else "f"
@@ -304,8 +361,9 @@ def _resolve_pronoun(state: _Article, pronoun: str, hits: list[tuple[int, Person
     candidates = list(reversed(before))
     if state.last_speaker is not None:
         candidates.append(state.last_speaker)
-    candidates += list(reversed(state.people))
+    candidates += state.recent()
     for p in candidates:
-        if p.gender in (None, gender) and id(p) not in later:
+        # "He told BBC Sport": a pronoun points back, never to someone first named after it.
+        if p.gender in (None, gender) and first_named.get(id(p), at) <= at:
             return p
     return None

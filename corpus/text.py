@@ -234,14 +234,13 @@ def split_long_paragraph(text: str, limit: int) -> list[str]:
         return [text]
     parts, current = [], ""
     for sentence in sentences(text):
-        while len(sentence) > limit:
-            cut = sentence.rfind(" ", 0, limit) if " " in sentence[:limit] else limit
-            cut = cut if cut > 0 else limit
+        if len(sentence) > limit:
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(sentence[:cut].strip())
-            sentence = sentence[cut:].strip()
+            pieces = _cut_at_spaces(sentence, limit)
+            parts.extend(pieces[:-1])
+            sentence = pieces[-1]
         if current and len(current) + 1 + len(sentence) > limit:
             parts.append(current)
             current = sentence
@@ -250,6 +249,21 @@ def split_long_paragraph(text: str, limit: int) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+def _cut_at_spaces(sentence: str, limit: int) -> list[str]:
+    """A sentence over `limit` characters in pieces of at most `limit`, cut at the last space that
+    fits (or hard at the limit). Offsets, not slices of the rest: one pass over a 5 MB sentence."""
+    pieces, start = [], 0
+    while len(sentence) - start > limit:
+        cut = sentence.rfind(" ", start, start + limit)
+        cut = cut if cut > start else start + limit
+        pieces.append(sentence[start:cut].strip())
+        start = cut
+        while start < len(sentence) and sentence[start].isspace():
+            start += 1
+    pieces.append(sentence[start:])
+    return pieces
 
 
 # The index's view of words: letters (with their marks) and digits; apostrophes split ("Interpol's" ->

@@ -32,6 +32,8 @@ from corpus.settings import SettingsError
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 ARTICLE = (PAGES / "article.html").read_bytes()
 NOTES = (PAGES / "notes.md").read_bytes()
+ZEBRAS = (PAGES / "zebras.html").read_bytes()              # canonical and og:url on phish.example
+ZEBRAS_DATED = (PAGES / "zebras-dated.html").read_bytes()  # canonical {origin}/zebras, JSON-LD dates
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 # A global unicast address that passes the real address check.  It is never
@@ -87,6 +89,13 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = parts.path, parse_qs(parts.query)
         if path == "/article":
             self._send(200, ARTICLE)
+        elif path == "/zebras":
+            self._send(200, ZEBRAS)
+        elif path == "/zebras-moved":
+            origin = f"http://{self.headers['Host']}".encode()
+            self._send(200, ZEBRAS_DATED.replace(b"{origin}", origin))
+        elif path == "/zebras-www":  # served as www.savanna-notes.co.uk, canonical on the bare domain
+            self._send(200, ZEBRAS.replace(b"https://phish.example/claim", b"https://savanna-notes.co.uk/zebras"))
         elif path == "/notes.md":
             self._send(200, NOTES, "text/markdown; charset=utf-8")
         elif path == "/latin1":
@@ -785,3 +794,50 @@ def test_document_from_url_uses_the_safe_fetcher(local):
     assert md.title == "Tide Tables for Beginners"
     with pytest.raises(FetchError, match="loopback"):
         ingest.document_from_url(f"{local}/article")
+
+
+# --------------------------------------------------------------------------
+# what a fetched page may claim about itself (issue #11): its link and its date
+
+
+def test_a_page_cannot_choose_the_link_answers_cite(local, corpus):
+    """/zebras declares canonical and og:url https://phish.example/claim: answers link to /zebras."""
+    from corpus import ingest
+
+    doc = ingest.document_from_url(f"{local}/zebras", allow_private=True)
+    assert doc.url == f"{local}/zebras"
+    corpus.add(doc)
+    answer = corpus.ask("why do zebras have stripes")
+    assert answer.results and answer.results[0].title == "Why Zebras Have Stripes"
+    assert {r.url for r in answer.results if r.title == "Why Zebras Have Stripes"} == {f"{local}/zebras"}
+    # A canonical on the same host and port is the page's own address, and is cited.
+    moved = ingest.document_from_url(f"{local}/zebras-moved", allow_private=True)
+    assert moved.url == f"{local}/zebras"
+
+
+def test_a_redirected_page_cites_the_final_address_not_its_canonical(local):
+    from corpus import ingest
+
+    doc = ingest.document_from_url(f"{local}/redirect?to=/zebras", allow_private=True)
+    assert doc.url == f"{local}/zebras"
+
+
+def test_a_canonical_on_the_same_registrable_domain_is_cited(net, monkeypatch):
+    from corpus import ingest
+
+    monkeypatch.setitem(net.names, "www.savanna-notes.co.uk", [FAKE_PUBLIC_IP])
+    port = net.base.rsplit(":", 1)[1]
+    doc = ingest.document_from_url(f"http://www.savanna-notes.co.uk:{port}/zebras-www")
+    assert doc.url == "https://savanna-notes.co.uk/zebras"
+    # news.example has no public suffix: only that exact host (and port) is its own site.
+    doc = ingest.document_from_url(f"{net.base}/zebras-www")
+    assert doc.url == f"{net.base}/zebras-www"
+
+
+def test_published_is_the_date_the_page_declares_never_a_copyright_year(local):
+    """/zebras has only a "Copyright 2024" footer; /zebras-moved declares datePublished 2023-07-02
+    in JSON-LD, with article:modified_time 2024-02-01 and the same footer."""
+    from corpus import ingest
+
+    assert ingest.document_from_url(f"{local}/zebras", allow_private=True).published is None
+    assert ingest.document_from_url(f"{local}/zebras-moved", allow_private=True).published == "2023-07-02"

@@ -47,6 +47,7 @@ class Corpus:
         self.semantic = Semantic()
         self._guilds: OrderedDict[str, Store] = OrderedDict()
         self._guilds_lock = threading.Lock()
+        self._purging: set[str] = set()  # guilds whose file is being deleted: not to be opened again
 
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
@@ -103,6 +104,10 @@ class Corpus:
                 self._guilds.move_to_end(scope)
                 return store
             path = self.guild_path(scope)
+            if scope in self._purging:
+                if create:
+                    raise CorpusError("this server's articles are being removed; try again in a moment")
+                return None
             if not path.exists() and not create:
                 return None
             if create:
@@ -181,11 +186,14 @@ class Corpus:
         if store is None:
             return 0
         count = store.counts()[0]
-        with self._guilds_lock:
+        with self._guilds_lock:  # no new question or add finds the file from here on
             self._guilds.pop(scope, None)
-        store.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{store.path}{suffix}").unlink(missing_ok=True)
+            self._purging.add(scope)
+        try:
+            store.delete_files()  # outside the lock: other guilds' questions do not wait for it
+        finally:
+            with self._guilds_lock:
+                self._purging.discard(scope)
         return count
 
     # -- reading -----------------------------------------------------------------------------------

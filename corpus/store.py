@@ -146,7 +146,10 @@ class Store:
         self._write_lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
         self._pool_lock = threading.Lock()
+        self._returned = threading.Condition(self._pool_lock)
+        self._in_use = 0
         self._closed = False
+        self._deleted = False
         self.vocabulary_cache = None  # corpus.vocabulary keeps this scope's words here
         self.matrix_cache = None      # corpus.vectors keeps this scope's vectors here
         self._languages: tuple[int, frozenset] | None = None
@@ -163,17 +166,22 @@ class Store:
     def connection(self) -> Iterator[sqlite3.Connection]:
         """A connection for one operation; returned to the pool after, closed if the store was closed."""
         with self._pool_lock:
+            if self._deleted:  # never reopen (and so recreate) a file that was just deleted
+                raise CorpusError("these articles were just removed")
             conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._connect()
+            self._in_use += 1
         try:
+            if conn is None:
+                conn = self._connect()
             yield conn
         finally:
             with self._pool_lock:
-                keep = not self._closed and len(self._idle) < SPARE_CONNECTIONS
+                self._in_use -= 1
+                keep = conn is not None and not self._closed and len(self._idle) < SPARE_CONNECTIONS
                 if keep:
                     self._idle.append(conn)
-            if not keep:
+                self._returned.notify_all()
+            if not keep and conn is not None:
                 conn.close()
 
     def close(self) -> None:
@@ -183,6 +191,18 @@ class Store:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+    def delete_files(self, wait: float = 30.0) -> None:
+        """Delete the file (and its WAL and shared-memory files) once the operations using it have ended:
+        unlinking them under an open connection makes its next read or write fail as "disk I/O error"."""
+        with self._pool_lock:
+            self._deleted = self._closed = True
+            idle, self._idle = self._idle, []
+            self._returned.wait_for(lambda: self._in_use == 0, timeout=wait)
+        for conn in idle:
+            conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

@@ -1,4 +1,4 @@
-"""The articlebot command line: ingest, ask, list, remove, stats, run (the Discord bot).
+"""The articlebot command line: ingest, ask, list, remove, stats, backup, run (the Discord bot).
 
 Settings come from the environment or ./.env, through corpus.settings (the bot reads the same way).
 
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="counts and database size")
     p.add_argument("--guild", type=_guild, metavar="ID")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("backup", help="copy the database and its guild files into a folder, safe while the bot runs")
+    p.add_argument("dest", metavar="DEST_DIR", help="an empty or new folder; the copy keeps the layout")
 
     sub.add_parser("run", help="start the Discord bot (settings from the environment or .env)")
     return parser
@@ -233,10 +236,21 @@ def _stats(corpus: Corpus, args) -> int:
         return 0
     print(f"{stats['articles']} articles, {stats['paragraphs']} paragraphs, {stats['words']:,} words, "
           f"{stats['db_bytes'] / 1_000_000:.1f} MB ({stats['path']}, schema v{stats['schema_version']})")
+    if "guild_files" in stats:
+        print(f"{stats['guild_files']} guild files, {stats['guild_bytes'] / 1_000_000:.1f} MB "
+              f"({corpus.guild_dir})")
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats}
+def _backup(corpus: Corpus, args) -> int:
+    from .backup import backup
+
+    result = backup(corpus, args.dest)
+    print(f"backed up {result.shared} and {result.guild_files} guild files ({result.bytes / 1_000_000:.1f} MB)")
+    return 0
+
+
+COMMANDS = {"ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats, "backup": _backup}
 
 
 if __name__ == "__main__":

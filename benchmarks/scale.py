@@ -588,7 +588,7 @@ def main(argv=None) -> int:
         import scale_guilds
 
         if args.schema_cost:
-            print(scale_guilds.schema_cost())
+            scale_guilds.schema_cost()
         return scale_guilds.run(args) if args.many_guilds else 0
     if args.worker is not None:
         print(RESULT_TAG + json.dumps(worker(args)), flush=True)

@@ -286,53 +286,72 @@ def ask_in_subprocess(folder: Path, args, n: int) -> dict:
 # ------------------------------------------------------------------------------------------ schema cost
 def schema_cost(ks=(1, 10, 1000, 5000), repeats: int = 5) -> str:
     """The alternative design: one FTS5 table per scope in one file. What opening a connection and running a
-    first query costs with K such tables (SQLite parses the whole schema on a connection's first statement)."""
+    first query costs with K such tables (SQLite parses the whole schema on a connection's first statement),
+    and what adding one more scope's table costs once K exist. Lines print as each K is done."""
     lines = ["per-scope FTS5 tables in one file: a new connection's first query (median of "
-             f"{repeats}), SQLite {sqlite3.sqlite_version}",
-             f"{'K tables':>10} {'schema rows':>12} {'file':>10} {'create':>9} {'open+first query':>17} "
-             f"{'RSS per connection':>19}"]
+             f"{repeats}; RSS: in a fresh process), SQLite {sqlite3.sqlite_version}",
+             f"{'K tables':>10} {'schema rows':>12} {'file':>10} {'create all':>11} {'add one more':>13} "
+             f"{'open+first query':>17} {'RSS per connection':>19}"]
+    print("\n".join(lines), flush=True)
     for k in ks:
         folder = Path(tempfile.mkdtemp(prefix="articlebot-schema-"))
         path = folder / "scopes.db"
         t = time.perf_counter()
-        make_scope_tables(path, k)
+        last = make_scope_tables(path, k)
         create_s = time.perf_counter() - t
-        times, rss = [], []
+        times = []
         for _ in range(repeats):
-            before = current_rss_kb()
             t = time.perf_counter()
             conn = sqlite3.connect(path)
-            conn.execute(f"SELECT rowid FROM fts_{k // 2} WHERE fts_{k // 2} MATCH 'ferry' LIMIT 5").fetchall()
+            conn.execute(first_query(k)).fetchall()
             times.append(time.perf_counter() - t)
-            rss.append(current_rss_kb() - before)
             conn.close()
         rows = sqlite3.connect(path).execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        lines.append(f"{k:>10,} {rows:>12,} {path.stat().st_size / 1e6:>8.1f}MB {create_s:>8.1f}s "
-                     f"{statistics.median(times) * 1000:>14.2f} ms {statistics.median(rss) / 1024:>16.1f} MB")
+        line = (f"{k:>10,} {rows:>12,} {path.stat().st_size / 1e6:>8.1f}MB {create_s:>10.1f}s {last * 1000:>10.1f} ms "
+                f"{statistics.median(times) * 1000:>14.2f} ms {connection_rss_kb(path, k) / 1024:>16.1f} MB")
+        print(line, flush=True)
+        lines.append(line)
         shutil.rmtree(folder)
-    lines.append("K = 1 is the file-per-guild design: a guild's file holds one FTS5 table, whatever the guild count.")
-    return "\n".join(lines)
+    note = "K = 1 is the file-per-guild design: a guild's file holds one FTS5 table, whatever the guild count."
+    print(note, flush=True)
+    return "\n".join(lines + [note])
 
 
-def make_scope_tables(path: Path, k: int) -> None:
+def make_scope_tables(path: Path, k: int) -> float:
     """K scopes the way a per-scope design would hold them: an external-content FTS5 table each (the
-    table plus its 4 shadow tables) over one paragraphs table, one paragraph in each."""
+    table plus its 4 shadow tables) over one paragraphs table, one paragraph in each. Returns the mean
+    seconds of the last 10 scopes' table creation (what a new guild's first add would pay)."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN")
     conn.execute("CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, scope INTEGER, text TEXT)")
+    last = []
     for i in range(k):
+        t = time.perf_counter()
         conn.execute(f"CREATE VIRTUAL TABLE fts_{i} USING fts5(text, content='paragraphs', content_rowid='id', "
                      f"tokenize='porter unicode61 remove_diacritics 2')")
+        last = (last + [time.perf_counter() - t])[-10:]
         conn.execute("INSERT INTO paragraphs (id, scope, text) VALUES (?, ?, ?)",
                      (i + 1, i, f"The ferry strike in scope {i} ended on Monday."))
         conn.execute(f"INSERT INTO fts_{i} (rowid, text) SELECT id, text FROM paragraphs WHERE id = ?", (i + 1,))
     conn.execute("COMMIT")
     conn.close()
+    return statistics.fmean(last)
 
 
-def current_rss_kb() -> int:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+def first_query(k: int) -> str:
+    return f"SELECT rowid FROM fts_{k // 2} WHERE fts_{k // 2} MATCH 'ferry' LIMIT 5"
+
+
+def connection_rss_kb(path: Path, k: int) -> int:
+    """What one open connection holds after its first query (the parsed schema), measured in a fresh process:
+    in this one, memory freed by earlier connections would be reused and hide it."""
+    code = ("import sqlite3, sys\n"
+            "rss = lambda: int(open('/proc/self/statm').read().split()[1])\n"
+            "before = rss(); conn = sqlite3.connect(sys.argv[1]); conn.execute(sys.argv[2]).fetchall()\n"
+            "print((rss() - before) * __import__('os').sysconf('SC_PAGE_SIZE') // 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(path), first_query(k)], capture_output=True, text=True)
+    return int(out.stdout.strip() or 0)
 
 
 if __name__ == "__main__":

@@ -4,26 +4,29 @@
     python benchmarks/scale.py --guilds 1,10           # the quick run
     python benchmarks/scale.py --db-dir /tmp/scale     # keep the databases (and reuse them next time)
     python benchmarks/scale.py --guilds 10 --profile 300   # + cProfile of 300 guild asks
+    python benchmarks/scale.py --many-guilds           # one small guild beside 10/100/500 others (scale_guilds.py)
+    python benchmarks/scale.py --schema-cost           # K FTS5 tables in one file: a connection's first query
 
 Corpus layout for a given N (what a bot in N Discord servers holds): every BBC article (2,225 files,
 ~10.5k paragraphs) is added once to each of N guild scopes with Corpus.add(doc, guild_id=G), plus once
-to the shared scope (guild_id=None), so the shared-scope ask searches a realistic 10k-paragraph shared
-library inside a big database. Adds are interleaved (article 1 to every guild then to shared, article 2
-...), as articles arrive from many servers over time, so a guild's rows are spread over the whole file.
-The shared copy of an article is added after its guild copies (Corpus.add treats a guild copy of a shared
-article as a duplicate). Total paragraphs = (N + 1) x ~10.5k. A guild-scoped ask sees its own copy
-plus the shared copy (~21k paragraphs); the shared-scope ask sees the shared copy.
+to the shared scope (guild_id=None). Each guild's articles are a file of their own (scale-nN.guilds/G.db)
+beside the shared file (scale-nN.db). Adds are interleaved (article 1 to every guild then to shared,
+article 2 ...), as articles arrive from many servers over time. The shared copy of an article is added
+after its guild copies (Corpus.add treats a guild copy of a shared article as a duplicate). Total
+paragraphs = (N + 1) x ~10.5k. A guild-scoped ask sees its own file plus the shared one (~21k paragraphs);
+the shared-scope ask sees the shared file.
 
-Each N runs in a fresh subprocess so peak RSS (ru_maxrss) is per N. In it:
+Each N runs in a fresh subprocess so peak RSS (VmHWM) is per N. In it:
 - every BBC file is parsed once with corpus.ingest.document_from_path (timed: "parse"), and the
   Documents are reused for every copy; Corpus.add is timed on its own ("store"). "parse+store" adds the
   measured parse time once per copy, i.e. what ingesting N+1 copies from files would cost.
 - the fixed, seeded question set (benchmarks/scale_questions.jsonl, see scale_questions.py) is asked
   through Corpus.ask(q, guild_id=G) (G cycles over the N guilds) and Corpus.ask(q) (shared scope), and
-  through plain SQLite FTS5 on the same file, same process, own connection:
-      SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ? ORDER BY bm25(paragraphs_fts) LIMIT 10
-  with every word of the question double-quoted and OR-ed ("plain"); "plain+scope" adds the engine's
-  scope filter to that MATCH ("scope : (\"G\" OR \"shared\") AND (...)") for reference.
+  through plain SQLite FTS5 over the same files a question sees, same process, own connections:
+      SELECT rowid, bm25(paragraphs_fts) FROM paragraphs_fts WHERE paragraphs_fts MATCH ?
+      ORDER BY bm25(paragraphs_fts) LIMIT 10
+  in the guild's file and the shared file, the two top 10s merged by score ("plain"), with every word of
+  the question double-quoted and OR-ed.
   The first ask of a process loads the vocabulary; it is timed on its own ("first ask") and the
   percentiles are over the warm asks that follow.
 The parent copies corpus/ to a temporary directory first and every worker imports that copy, so all N of

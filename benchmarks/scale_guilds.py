@@ -179,8 +179,9 @@ def ask_worker(folder: Path, n: int, count: int) -> dict:
         cpu.append(time.thread_time() - c)
         sentence = re.sub(r"\s+", " ", q["sentence"])
         found += any(sentence in p.text for p in answer.results)
+    open_fds = len(os.listdir("/proc/self/fd")) if Path("/proc/self/fd").is_dir() else None
     corpus.close()
-    return {"n": n, "wall": wall, "cpu": cpu, "other": other, "found": found / len(own),
+    return {"n": n, "wall": wall, "cpu": cpu, "other": other, "found": found / len(own), "open_fds": open_fds,
             "first_ms": first_ms, "peak_rss_mb": scale.peak_rss_mb(), "load": os.getloadavg()[0]}
 
 
@@ -222,6 +223,7 @@ def report(build_out: dict, sizes: dict, runs: dict[int, list[dict]], info: dict
     row("first ask of the guild (cold) ms", lambda n: " / ".join(f"{r['first_ms']:.0f}" for r in runs[n]))
     row("source sentence in top 5", lambda n: f"{statistics.fmean(r['found'] for r in runs[n]):.0%}")
     row("peak RSS of the asking process", lambda n: f"{max(r['peak_rss_mb'] for r in runs[n]):,.0f} MB")
+    row("open file descriptors after the asks", lambda n: " / ".join(str(r.get("open_fds")) for r in runs[n]))
     row("load average during the asks", lambda n: " / ".join(f"{r['load']:.1f}" for r in runs[n]))
 
     cols = [f"N={n}" for n in ns]

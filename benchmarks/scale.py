@@ -307,7 +307,7 @@ def worker(args) -> dict:
                 last_log = now
                 rate = done / (now - t0)
                 log(f"N={n}: {done:,}/{total:,} adds, {rate:.0f} articles/s, "
-                    f"eta {(total - done) / rate / 60:.1f} min, db {db_size(db) / 1e6:.0f} MB, "
+                    f"eta {(total - done) / rate / 60:.1f} min, files {sum(db_size(f) for f in database_files(db)) / 1e6:.0f} MB, "
                     f"rss {peak_rss_mb():.0f} MB")
         store_s = time.perf_counter() - t0
         store_cpu_s = time.process_time() - cpu0

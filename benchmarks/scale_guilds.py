@@ -256,7 +256,8 @@ def report(build_out: dict, sizes: dict, runs: dict[int, list[dict]], info: dict
 # ------------------------------------------------------------------------------------------ driver
 def run(args) -> int:
     ns = sorted({int(x) for x in args.others.split(",") if x.strip()} | {0})
-    root = args.db_dir.resolve() if args.db_dir else Path(tempfile.mkdtemp(prefix="articlebot-many-"))
+    # its own subfolder: the build starts by deleting it, and must not delete anything else in --db-dir
+    root = args.db_dir.resolve() / "many-guilds" if args.db_dir else Path(tempfile.mkdtemp(prefix="articlebot-many-"))
     info = scale.machine_info()
     scale.log(f"building N = {', '.join(map(str, ns))} in {root}")
     build_out = build(root, args.bbc, ns)

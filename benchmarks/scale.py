@@ -4,26 +4,29 @@
     python benchmarks/scale.py --guilds 1,10           # the quick run
     python benchmarks/scale.py --db-dir /tmp/scale     # keep the databases (and reuse them next time)
     python benchmarks/scale.py --guilds 10 --profile 300   # + cProfile of 300 guild asks
+    python benchmarks/scale.py --many-guilds           # one small guild beside 10/100/500 others (scale_guilds.py)
+    python benchmarks/scale.py --schema-cost           # K FTS5 tables in one file: a connection's first query
 
 Corpus layout for a given N (what a bot in N Discord servers holds): every BBC article (2,225 files,
 ~10.5k paragraphs) is added once to each of N guild scopes with Corpus.add(doc, guild_id=G), plus once
-to the shared scope (guild_id=None), so the shared-scope ask searches a realistic 10k-paragraph shared
-library inside a big database. Adds are interleaved (article 1 to every guild then to shared, article 2
-...), as articles arrive from many servers over time, so a guild's rows are spread over the whole file.
-The shared copy of an article is added after its guild copies (Corpus.add treats a guild copy of a shared
-article as a duplicate). Total paragraphs = (N + 1) x ~10.5k. A guild-scoped ask sees its own copy
-plus the shared copy (~21k paragraphs); the shared-scope ask sees the shared copy.
+to the shared scope (guild_id=None). Each guild's articles are a file of their own (scale-nN.guilds/G.db)
+beside the shared file (scale-nN.db). Adds are interleaved (article 1 to every guild then to shared,
+article 2 ...), as articles arrive from many servers over time. The shared copy of an article is added
+after its guild copies (Corpus.add treats a guild copy of a shared article as a duplicate). Total
+paragraphs = (N + 1) x ~10.5k. A guild-scoped ask sees its own file plus the shared one (~21k paragraphs);
+the shared-scope ask sees the shared file.
 
-Each N runs in a fresh subprocess so peak RSS (ru_maxrss) is per N. In it:
+Each N runs in a fresh subprocess so peak RSS (VmHWM) is per N. In it:
 - every BBC file is parsed once with corpus.ingest.document_from_path (timed: "parse"), and the
   Documents are reused for every copy; Corpus.add is timed on its own ("store"). "parse+store" adds the
   measured parse time once per copy, i.e. what ingesting N+1 copies from files would cost.
 - the fixed, seeded question set (benchmarks/scale_questions.jsonl, see scale_questions.py) is asked
   through Corpus.ask(q, guild_id=G) (G cycles over the N guilds) and Corpus.ask(q) (shared scope), and
-  through plain SQLite FTS5 on the same file, same process, own connection:
-      SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ? ORDER BY bm25(paragraphs_fts) LIMIT 10
-  with every word of the question double-quoted and OR-ed ("plain"); "plain+scope" adds the engine's
-  scope filter to that MATCH ("scope : (\"G\" OR \"shared\") AND (...)") for reference.
+  through plain SQLite FTS5 over the same files a question sees, same process, own connections:
+      SELECT rowid, bm25(paragraphs_fts) FROM paragraphs_fts WHERE paragraphs_fts MATCH ?
+      ORDER BY bm25(paragraphs_fts) LIMIT 10
+  in the guild's file and the shared file, the two top 10s merged by score ("plain"), with every word of
+  the question double-quoted and OR-ed.
   The first ask of a process loads the vocabulary; it is timed on its own ("first ask") and the
   percentiles are over the warm asks that follow.
 The parent copies corpus/ to a temporary directory first and every worker imports that copy, so all N of
@@ -111,6 +114,13 @@ def machine_info() -> dict:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS: VmHWM, which exec resets (ru_maxrss keeps the parent's peak at fork)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -131,15 +141,70 @@ def plain_words(question: str) -> list[str]:
     return list(dict.fromkeys(w.lower() for w in re.findall(r"\w+", question)))
 
 
-def plain_match(question: str, scopes: list[str] | None = None) -> str:
-    words = " OR ".join(f'"{w}"' for w in plain_words(question))
-    if scopes is None:
-        return words
-    return "scope : (" + " OR ".join(f'"{s}"' for s in scopes) + f") AND ({words})"
+def plain_match(question: str) -> str:
+    return " OR ".join(f'"{w}"' for w in plain_words(question))
 
 
-PLAIN_SQL = ("SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ? "
+PLAIN_SQL = ("SELECT rowid, bm25(paragraphs_fts) FROM paragraphs_fts WHERE paragraphs_fts MATCH ? "
              "ORDER BY bm25(paragraphs_fts) LIMIT 10")
+
+
+class PlainFTS:
+    """The baseline: plain FTS5 bm25 over the files a question can see, one default connection a file,
+    each file's top 10 merged by score (what a search over those files costs with no engine around it)."""
+
+    def __init__(self) -> None:
+        self.conns: dict[Path, sqlite3.Connection] = {}
+
+    def conn(self, path: Path) -> sqlite3.Connection:
+        if path not in self.conns:
+            self.conns[path] = sqlite3.connect(path)
+        return self.conns[path]
+
+    def top(self, paths: list[Path], match: str) -> list[tuple[Path, int]]:
+        scored = [(score, path, rowid) for path in paths if path.exists()
+                  for rowid, score in self.conn(path).execute(PLAIN_SQL, (match,))]
+        return [(path, rowid) for _, path, rowid in sorted(scored, key=lambda x: x[0])[:10]]
+
+    def text(self, path: Path, rowid: int) -> str:
+        return self.conn(path).execute("SELECT text FROM paragraphs WHERE id = ?", (rowid,)).fetchone()[0]
+
+    def close(self) -> None:
+        for conn in self.conns.values():
+            conn.close()
+
+
+def database_files(shared: Path) -> list[Path]:
+    """The shared file and every guild file beside it (`x.db`, `x.guilds/*.db`)."""
+    return [shared, *sorted(shared.with_name(shared.stem + ".guilds").glob("*.db"))]
+
+
+def file_totals(files: list[Path], *, sizes: bool = False) -> dict:
+    """Articles, paragraphs, text and file bytes summed over the files; with `sizes`, the dbstat breakdown
+    summed too and the most FTS5 segments of any one file."""
+    out = {"articles": 0, "paragraphs": 0, "text_bytes": 0, "bytes": 0}
+    breakdown: dict[str, int] = {}
+    segments = 0
+    for path in files:
+        out["bytes"] += db_size(path)
+        conn = sqlite3.connect(path)
+        try:
+            a, p = conn.execute("SELECT count(*), coalesce(sum(paragraph_count), 0) FROM articles").fetchone()
+            out["articles"] += a
+            out["paragraphs"] += p
+            out["text_bytes"] += conn.execute("SELECT coalesce(sum(length(CAST(text AS BLOB))), 0) "
+                                              "FROM paragraphs").fetchone()[0]
+            if sizes:
+                for key, size in size_breakdown(conn).items():
+                    breakdown[key] = breakdown.get(key, 0) + size
+                segments = max(segments, conn.execute(
+                    "SELECT count(DISTINCT segid) FROM paragraphs_fts_idx").fetchone()[0])
+        finally:
+            conn.close()
+    if sizes:
+        out["breakdown"] = dict(sorted(breakdown.items(), key=lambda kv: -kv[1]))
+        out["fts_segments"] = segments
+    return out
 
 
 def log(msg: str) -> None:
@@ -209,6 +274,7 @@ def worker(args) -> dict:
     if args.rebuild:
         for s in ("", "-wal", "-shm"):
             Path(f"{db}{s}").unlink(missing_ok=True)
+        shutil.rmtree(db.with_name(db.stem + ".guilds"), ignore_errors=True)
     reuse = db.exists() and db.stat().st_size > 0
     result["db"] = str(db)
     corpus = Corpus.open(db, load_samples=False)
@@ -241,7 +307,7 @@ def worker(args) -> dict:
                 last_log = now
                 rate = done / (now - t0)
                 log(f"N={n}: {done:,}/{total:,} adds, {rate:.0f} articles/s, "
-                    f"eta {(total - done) / rate / 60:.1f} min, db {db_size(db) / 1e6:.0f} MB, "
+                    f"eta {(total - done) / rate / 60:.1f} min, files {sum(db_size(f) for f in database_files(db)) / 1e6:.0f} MB, "
                     f"rss {peak_rss_mb():.0f} MB")
         store_s = time.perf_counter() - t0
         store_cpu_s = time.process_time() - cpu0
@@ -268,21 +334,17 @@ def worker(args) -> dict:
         log(f"N={n}: stored {done:,} adds in {store_s:.1f}s ({done / store_s:.0f} articles/s)")
     result["rss_after_ingest_mb"] = peak_rss_mb()
 
-    conn = corpus.conn
-    wal_before = Path(f"{db}-wal").stat().st_size if Path(f"{db}-wal").exists() else 0
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    articles, paragraphs = conn.execute("SELECT count(*), coalesce(sum(paragraph_count), 0) FROM articles").fetchone()
-    text_bytes = conn.execute("SELECT sum(length(CAST(text AS BLOB))) FROM paragraphs").fetchone()[0] or 0
-    size = db_size(db)
-    result.update(articles=articles, paragraphs=paragraphs, db_bytes=size, wal_bytes_before_checkpoint=wal_before,
-                  raw_bytes_copies=raw_bytes * copies, size_vs_raw=size / (raw_bytes * copies),
-                  paragraph_text_bytes=text_bytes, size_vs_text=size / max(text_bytes, 1),
-                  fts_segments=conn.execute("SELECT count(DISTINCT segid) FROM paragraphs_fts_idx").fetchone()[0]
-                  if args.sizes else None)
-    if args.sizes:
-        t = time.perf_counter()
-        result["size_breakdown"] = size_breakdown(conn)
-        log(f"N={n}: size breakdown in {time.perf_counter() - t:.1f}s")
+    wal_before = sum(Path(f"{f}-wal").stat().st_size for f in database_files(db) if Path(f"{f}-wal").exists())
+    corpus.close()  # closing a file's last connection checkpoints its WAL into it
+    files = database_files(db)
+    totals = file_totals(files, sizes=args.sizes)
+    articles, paragraphs, size = totals["articles"], totals["paragraphs"], totals["bytes"]
+    result.update(articles=articles, paragraphs=paragraphs, db_bytes=size, db_files=len(files),
+                  wal_bytes_before_checkpoint=wal_before, raw_bytes_copies=raw_bytes * copies,
+                  size_vs_raw=size / (raw_bytes * copies), paragraph_text_bytes=totals["text_bytes"],
+                  size_vs_text=size / max(totals["text_bytes"], 1), fts_segments=totals.get("fts_segments"),
+                  size_breakdown=totals.get("breakdown"))
+    corpus = Corpus.open(db, load_samples=False)
     log(f"N={n}: {articles:,} articles, {paragraphs:,} paragraphs, {size / 1e6:.0f} MB "
         f"({result['size_vs_raw']:.2f}x raw)")
 
@@ -317,41 +379,37 @@ def worker(args) -> dict:
     log(f"N={n}: asking {len(questions)} questions, shared scope")
     shared_t, shared_q = timed_engine(False)
 
-    plain = sqlite3.connect(db)  # a plain connection: default settings, same file
+    plain = PlainFTS()
     para_text = {}
 
-    def timed_plain(scopes_of) -> tuple[list[float], dict]:
+    def timed_plain(files_of) -> tuple[list[float], dict]:
         times, cpu, found = [], [], 0
         for i, q in enumerate(questions):
-            match = plain_match(q, scopes_of(i))
+            match = plain_match(q)
             c = time.thread_time()
             t = time.perf_counter()
-            rows = plain.execute(PLAIN_SQL, (match,)).fetchall()
+            rows = plain.top(files_of(i), match)
             times.append(time.perf_counter() - t)
             cpu.append(time.thread_time() - c)
-            ids = [r[0] for r in rows[:5]]
-            texts = [para_text.get(pid) or para_text.setdefault(pid, plain.execute(
-                "SELECT text FROM paragraphs WHERE id = ?", (pid,)).fetchone()[0]) for pid in ids]
+            texts = [para_text.get(key) or para_text.setdefault(key, plain.text(*key)) for key in rows[:5]]
             sent = re.sub(r"\s+", " ", sentences[i])
             found += any(sent in tx for tx in texts)
         return times, {"found_at_5": found / len(questions), "cpu": latency(cpu)}
 
     log(f"N={n}: plain FTS5 bm25")
-    plain_t, plain_q = timed_plain(lambda i: None)
-    plain_guild_t, plain_guild_q = timed_plain(lambda i: [str(guild_of[i]), shared])
-    plain_shared_t, plain_shared_q = timed_plain(lambda i: [shared])
+    plain_guild_t, plain_guild_q = timed_plain(lambda i: [corpus.guild_path(str(guild_of[i])), db])
+    plain_shared_t, plain_shared_q = timed_plain(lambda i: [db])
     plain.close()
 
     result["ask"] = {
         "questions": len(questions),
         "guild": {**latency(guild_t), **guild_q},
         "shared": {**latency(shared_t), **shared_q},
-        "plain": {**latency(plain_t), **plain_q},
-        "plain_scope_guild": {**latency(plain_guild_t), **plain_guild_q},
-        "plain_scope_shared": {**latency(plain_shared_t), **plain_shared_q},
+        "plain": {**latency(plain_guild_t), **plain_guild_q},
+        "plain_shared": {**latency(plain_shared_t), **plain_shared_q},
         # per-question engine/plain ratio, then its median: robust to the odd slow query on either side
-        "ratio_guild_median": statistics.median(e / p for e, p in zip(guild_t, plain_t)),
-        "ratio_shared_median": statistics.median(e / p for e, p in zip(shared_t, plain_t)),
+        "ratio_guild_median": statistics.median(e / p for e, p in zip(guild_t, plain_guild_t)),
+        "ratio_shared_median": statistics.median(e / p for e, p in zip(shared_t, plain_shared_t)),
     }
     result["rss_after_ask_mb"] = peak_rss_mb()
     result["load_after_ask"] = os.getloadavg()
@@ -376,9 +434,7 @@ def worker(args) -> dict:
     corpus.close()
     result["peak_rss_mb"] = peak_rss_mb()
     if not args.db_dir:
-        for s in ("", "-wal", "-shm"):
-            Path(f"{db}{s}").unlink(missing_ok=True)
-        os.rmdir(db.parent)
+        shutil.rmtree(db.parent)
     return result
 
 
@@ -419,31 +475,28 @@ def table(results: list[dict], info: dict, args, questions_meta: dict) -> str:
         lambda r: f"{ing(r)['first_tenth_paragraphs_s']:,.0f} / {ing(r)['last_tenth_paragraphs_s']:,.0f}")
     row("  ingest wall time (store only)", lambda r: f"{ing(r)['store_s']:,.0f} s")
     row("database size (after checkpoint)", lambda r: f"{r['db_bytes'] / 1e6:,.0f} MB")
+    row("  database files", lambda r: f"{r['db_files']:,}")
     row("  size / raw text files", lambda r: f"{r['size_vs_raw']:.2f}x")
     row("  size / stored paragraph text", lambda r: f"{r['size_vs_text']:.2f}x")
     row("ask guild scope p50/p95/p99 ms", lambda r: fmt_lat(r["ask"]["guild"]))
     row("ask shared scope p50/p95/p99 ms", lambda r: fmt_lat(r["ask"]["shared"]))
-    row("plain FTS5 bm25 p50/p95/p99 ms", lambda r: fmt_lat(r["ask"]["plain"]))
+    row("plain FTS5 bm25, guild's files p50/p95/p99", lambda r: fmt_lat(r["ask"]["plain"]))
+    row("plain FTS5 bm25, shared file p50/p95/p99", lambda r: fmt_lat(r["ask"]["plain_shared"]))
     row("  engine CPU time guild p50/p95/p99", lambda r: fmt_lat(r["ask"]["guild"]["cpu"]))
     row("  engine CPU time shared p50/p95/p99", lambda r: fmt_lat(r["ask"]["shared"]["cpu"]))
-    row("  plain CPU time p50/p95/p99", lambda r: fmt_lat(r["ask"]["plain"]["cpu"]))
-    row("plain + guild scope p50/p95/p99 ms", lambda r: fmt_lat(r["ask"]["plain_scope_guild"]))
-    row("plain + shared scope p50/p95/p99", lambda r: fmt_lat(r["ask"]["plain_scope_shared"]))
+    row("  plain CPU time guild p50/p95/p99", lambda r: fmt_lat(r["ask"]["plain"]["cpu"]))
     row("engine/plain guild p50, p99 (median)",
         lambda r: f"{r['ask']['guild']['p50'] / r['ask']['plain']['p50']:.2f}x, "
                   f"{r['ask']['guild']['p99'] / r['ask']['plain']['p99']:.2f}x "
                   f"({r['ask']['ratio_guild_median']:.2f}x)")
     row("engine/plain shared p50, p99 (median)",
-        lambda r: f"{r['ask']['shared']['p50'] / r['ask']['plain']['p50']:.2f}x, "
-                  f"{r['ask']['shared']['p99'] / r['ask']['plain']['p99']:.2f}x "
+        lambda r: f"{r['ask']['shared']['p50'] / r['ask']['plain_shared']['p50']:.2f}x, "
+                  f"{r['ask']['shared']['p99'] / r['ask']['plain_shared']['p99']:.2f}x "
                   f"({r['ask']['ratio_shared_median']:.2f}x)")
-    row("engine/plain+scope guild p50, p99",
-        lambda r: f"{r['ask']['guild']['p50'] / r['ask']['plain_scope_guild']['p50']:.2f}x, "
-                  f"{r['ask']['guild']['p99'] / r['ask']['plain_scope_guild']['p99']:.2f}x")
     row("first ask (vocabulary load) ms", lambda r: f"{r['first_ask_ms']:,.0f}")
     row("source sentence in top 5: guild", lambda r: f"{r['ask']['guild']['found_at_5']:.0%}")
-    row("  shared / plain", lambda r: f"{r['ask']['shared']['found_at_5']:.0%} / "
-                                      f"{r['ask']['plain']['found_at_5']:.0%}")
+    row("  shared / plain (guild's files)", lambda r: f"{r['ask']['shared']['found_at_5']:.0%} / "
+                                                      f"{r['ask']['plain']['found_at_5']:.0%}")
     row("answered (guild / shared)", lambda r: f"{r['ask']['guild']['answered']:.0%} / "
                                                f"{r['ask']['shared']['answered']:.0%}")
     row("load average: ingest start/asks", lambda r: f"{r['load_start'][0]:.1f} / {r['load_before_ask'][0]:.1f}"
@@ -519,6 +572,13 @@ def main(argv=None) -> int:
     ap.add_argument("--live-engine", action="store_true",
                     help="import corpus/ as it is when each N starts (default: a snapshot taken at the start, "
                          "so every N runs the same engine code while corpus/ is being edited)")
+    ap.add_argument("--many-guilds", action="store_true",
+                    help="one guild of 300 articles alone, then beside N other guilds of 100 (scale_guilds.py)")
+    ap.add_argument("--others", default="10,100,500", help="with --many-guilds: the N values (default %(default)s)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="with --many-guilds: ask rounds, alternating the N order (default %(default)s)")
+    ap.add_argument("--schema-cost", action="store_true",
+                    help="time a connection's first query with 1 to 5,000 FTS5 tables in one file")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--expect-engine", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -527,6 +587,12 @@ def main(argv=None) -> int:
     if not args.questions.exists():
         scale_questions.write(scale_questions.generate(args.bbc), args.questions)
 
+    if args.schema_cost or args.many_guilds:
+        import scale_guilds
+
+        if args.schema_cost:
+            scale_guilds.schema_cost()
+        return scale_guilds.run(args) if args.many_guilds else 0
     if args.worker is not None:
         print(RESULT_TAG + json.dumps(worker(args)), flush=True)
         return 0

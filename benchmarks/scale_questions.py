@@ -98,9 +98,11 @@ def make_typo(word: str, rng: random.Random) -> str:
     return word[:i] + letter + word[i + 1:]
 
 
-def generate(root: Path = DEFAULT_BBC, *, count: int = COUNT, seed: int = SEED) -> list[dict]:
+def generate(root: Path = DEFAULT_BBC, *, count: int = COUNT, seed: int = SEED,
+             files: list[Path] | None = None) -> list[dict]:
+    """`count` questions from the BBC files under `root`, or from `files` only (one guild's articles)."""
     rng = random.Random(seed)
-    files = bbc_files(root)
+    files = list(files) if files is not None else bbc_files(root)
     questions: list[dict] = []
     seen: set[str] = set()
     attempts = 0

@@ -8,6 +8,12 @@ every file: ::
     python -m bot.shards --db 'articlebot-{shard}.db' --group 0,1 --group 2,3 stats   # 2 shards a process
 
 A command with ``--guild ID`` goes only to the database of that server's shard, ``(ID >> 22) % SHARD_COUNT``.
+A server's articles are one file beside its shard's database (``articlebot-0.guilds/<id>.db``), so
+``move-guilds`` (bot stopped) moves each server's file to its shard's database after ``SHARD_COUNT`` or the
+groups changed: ::
+
+    python -m bot.shards --shard-count 4 --group 0,1 --group 2,3 move-guilds [--dry-run]
+
 Settings come from the environment and ``.env`` like the bot's; ``--db``, ``--shard-count`` and
 ``--group`` override them. The exit code is the worst of the commands'.
 """
@@ -15,7 +21,10 @@ Settings come from the environment and ``.env`` like the bot's; ``--db``, ``--sh
 from __future__ import annotations
 
 import argparse
+import glob
+import re
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from .settings import SHARD_PLACEHOLDER, Settings, SettingsError, database_path, shard_label
@@ -48,6 +57,53 @@ def _guild_in(command: Sequence[str]) -> Optional[int]:
     return None
 
 
+MOVE_COMMAND = "move-guilds"
+
+
+def layout_databases(template: str) -> list[Path]:
+    """The existing databases that `template` names, whatever shard grouping made them."""
+    shard_part = re.escape(template).replace(re.escape(SHARD_PLACEHOLDER), r"\d+(?:-\d+)*")
+    return sorted(Path(p) for p in glob.glob(glob.escape(template).replace(glob.escape(SHARD_PLACEHOLDER), "*"))
+                  if re.fullmatch(shard_part, p) and Path(p).is_file())
+
+
+def move_guilds(template: str, count: int, groups, *, dry_run: bool) -> int:
+    """Move every server's file to the database of its shard under this layout. A file with a WAL beside
+    it is left alone: a process has it open (stop the bot first) or stopped uncleanly."""
+    from corpus.scopes import guild_dir
+
+    target_of = {shard: Path(database_path(template, group)) for group in groups for shard in group}
+    moved = problems = 0
+    for db in layout_databases(template):
+        for file in sorted(guild_dir(db).glob("*.db")):
+            if not file.stem.isdigit():
+                continue
+            target_db = target_of[shard_of(int(file.stem), count)]
+            if target_db == db:
+                continue
+            dest = guild_dir(target_db) / file.name
+            problem = (f"{file}-wal exists: is the bot running? stop it, then run this again"
+                       if Path(f"{file}-wal").exists() else
+                       f"{dest} exists too: the server has articles in both; merge them by hand" if dest.exists()
+                       else None)
+            if problem:
+                print(f"articlebot: guild {file.stem}: {problem}", file=sys.stderr)
+                problems += 1
+                continue
+            print(f"guild {file.stem}: {file} -> {dest}{' (dry run)' if dry_run else ''}")
+            if not dry_run:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                Path(f"{file}-shm").unlink(missing_ok=True)  # a closed file's leftover; SQLite remakes it
+                file.rename(dest)
+            moved += 1
+    print(f"{'would move' if dry_run else 'moved'} {moved} guild file{'s' * (moved != 1)}")
+    for db in sorted(set(target_of.values())):
+        if not db.exists():
+            print(f"note: {db} does not exist yet: its process creates it; add the shared articles to it "
+                  f"(python -m bot.shards ingest ...)", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.shards", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", metavar="TEMPLATE", help="database path with {shard} (default: $ARTICLEBOT_DB)")
@@ -77,6 +133,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if covered != list(range(count)):
         print(f"articlebot: the groups must cover shards 0..{count - 1} once each (got {covered})", file=sys.stderr)
         return 2
+    if args.command[0] == MOVE_COMMAND:
+        extra = [a for a in args.command[1:] if a != "--dry-run"]
+        if extra:
+            parser.error(f"{MOVE_COMMAND} takes only --dry-run (got {' '.join(extra)})")
+        return move_guilds(template, count, groups, dry_run="--dry-run" in args.command)
     guild = _guild_in(args.command)
     if guild is not None:
         groups = [g for g in groups if shard_of(guild, count) in g]

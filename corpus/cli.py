@@ -1,4 +1,4 @@
-"""The articlebot command line: ingest, ask, list, remove, stats, run (the Discord bot).
+"""The articlebot command line: ingest, ask, list, remove, stats, backup, run (the Discord bot).
 
 Settings come from the environment or ./.env, through corpus.settings (the bot reads the same way).
 
@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     sub.add_parser("check", help="check the database file: SQLite integrity and the full-text index")
+    p = sub.add_parser("backup", help="copy the database and its guild files into a folder, safe while the bot runs")
+    p.add_argument("dest", metavar="DEST_DIR", help="an empty or new folder; the copy keeps the layout")
+
     sub.add_parser("run", help="start the Discord bot (settings from the environment or .env)")
     return parser
 
@@ -90,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 # What each command needs of the database: (the file must exist, the command writes to it).
 # Only the default ./articlebot.db is created by a reading command, so a mistyped --db is an error.
 NEEDS = {"ingest": (False, True), "ask": (True, False), "list": (True, False), "stats": (True, False),
-         "remove": (True, True), "embed": (True, True)}
+         "remove": (True, True), "embed": (True, True), "backup": (True, False)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,8 +358,16 @@ def _check(path: Path) -> int:
     return 1 if problems else 0
 
 
+def _backup(corpus: Corpus, args) -> int:
+    from .backup import backup
+
+    result = backup(corpus, args.dest)
+    print(f"backed up {result.shared} and {result.guild_files} guild files ({result.bytes / 1_000_000:.1f} MB)")
+    return 0
+
+
 COMMANDS = {"ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats,
-            "embed": _embed_command}
+            "embed": _embed_command, "backup": _backup}
 
 
 if __name__ == "__main__":

@@ -98,7 +98,13 @@ def move_guilds(template: str, count: int, groups, *, dry_run: bool) -> int:
             moved += 1
     print(f"{'would move' if dry_run else 'moved'} {moved} guild file{'s' * (moved != 1)}")
     for db in sorted(set(target_of.values())):
-        if not db.exists():
+        if not db.exists() and not dry_run and guild_dir(db).is_dir():
+            from corpus import Corpus
+
+            Corpus.open(db).close()  # the guild files moved in need their shared file beside them
+            print(f"note: created {db}; add the shared articles to it (python -m bot.shards ingest ...)",
+                  file=sys.stderr)
+        elif not db.exists():
             print(f"note: {db} does not exist yet: its process creates it; add the shared articles to it "
                   f"(python -m bot.shards ingest ...)", file=sys.stderr)
     return 1 if problems else 0

@@ -216,6 +216,8 @@ async def test_votes_are_counted_per_server_without_who_voted(world: World, star
     assert [(r["guild"], r["question"], r["up"]) for r in everything] == [
         (None, "what did Kolokoltsev say", 1), (str(world.guild.id), SEED_QUESTION, 1)]
     assert _feedback(capsys, db, "--guild", str(world.guild2.id)) == []
+    assert cli.main(["--db", str(db), "feedback", "--guild", str(world.guild.id)]) == 0
+    assert capsys.readouterr().out.startswith(f"+1 -1 '{SEED_QUESTION}' -> #1 ¶10, #1 ¶12, ")
 
     # The guild's own file holds its votes (a new table), and nothing says who voted.
     guild_file = tmp_path / "articlebot.guilds" / f"{world.guild.id}.db"

@@ -200,6 +200,15 @@ async def test_votes_are_counted_per_server_without_who_voted(world: World, star
     down = await fake.click(answer, world.admin, "👎")
     assert (await down.wait_message())["content"].startswith("Thanks!")
 
+    # An answer from an earlier run of the bot (no view in memory for it): its buttons still count.
+    earlier = fake._message(int(world.channel["id"]), fake.bot_user, {
+        "content": "**Question:** who won the harbour regatta\n-# passage 1",
+        "embeds": [{"title": TITLE, "description": "…"}],
+        "components": [{"type": 1, "components": [
+            {"type": 2, "style": 2, "label": "👎", "custom_id": "ab:vote:down:1.14"}]}]})
+    old_vote = await fake.click(earlier, world.member, "👎")
+    assert (await old_vote.wait_message())["content"].startswith("Thanks!")
+
     dm = fake.open_dm(world.member)
     dm_question = await fake.user_message(dm, world.member, "what did Kolokoltsev say")
     dm_answer = await fake.wait_reply(dm_question)
@@ -207,22 +216,24 @@ async def test_votes_are_counted_per_server_without_who_voted(world: World, star
     assert (await dm_vote.wait_message())["content"].startswith("Thanks!")
 
     db = tmp_path / "articlebot.db"
-    (row,) = _feedback(capsys, db, "--guild", str(world.guild.id))
+    row = _feedback(capsys, db, "--guild", str(world.guild.id))[-1]
     assert row["question"] == SEED_QUESTION and (row["up"], row["down"]) == (1, 1)
     assert row["passages"][:2] == [{"article_id": 1, "paragraph": 10, "title": TITLE},
                                    {"article_id": 1, "paragraph": 12, "title": TITLE}]
     assert row["last_at"].startswith("20")
     everything = _feedback(capsys, db)  # every file: the DM's vote is in the shared one
-    assert [(r["guild"], r["question"], r["up"]) for r in everything] == [
-        (None, "what did Kolokoltsev say", 1), (str(world.guild.id), SEED_QUESTION, 1)]
+    assert [(r["guild"], r["question"], r["up"], r["down"]) for r in everything] == [
+        (None, "what did Kolokoltsev say", 1, 0), (str(world.guild.id), "who won the harbour regatta", 0, 1),
+        (str(world.guild.id), SEED_QUESTION, 1, 1)]
+    assert everything[1]["passages"] == [{"article_id": 1, "paragraph": 14, "title": TITLE}]
     assert _feedback(capsys, db, "--guild", str(world.guild2.id)) == []
     assert cli.main(["--db", str(db), "feedback", "--guild", str(world.guild.id)]) == 0
-    assert capsys.readouterr().out.startswith(f"+1 -1 '{SEED_QUESTION}' -> #1 ¶10, #1 ¶12, ")
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"+1 -1 '{SEED_QUESTION}' -> #1 ¶10, #1 ¶12, ")
 
     # The guild's own file holds its votes (a new table), and nothing says who voted.
     guild_file = tmp_path / "articlebot.guilds" / f"{world.guild.id}.db"
     with sqlite3.connect(guild_file) as conn:
-        assert conn.execute("SELECT up, down FROM feedback").fetchall() == [(1, 1)]
+        assert sorted(conn.execute("SELECT up, down FROM feedback").fetchall()) == [(0, 1), (1, 1)]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT question FROM feedback").fetchall() == [("what did Kolokoltsev say",)]
     for path in [db, *tmp_path.rglob("*.db"), *tmp_path.rglob("*.db-wal")]:

@@ -17,7 +17,7 @@ from corpus.errors import CorpusError
 from .cooldown import AskCooldown, GuildAddGate, UserCooldown
 from .engine import Engine
 from .settings import Settings
-from .views import DYNAMIC_ITEMS, NO_MENTIONS, send_ephemeral
+from .views import DYNAMIC_ITEMS, NO_MENTIONS, VoteLedger, send_ephemeral
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,14 @@ class ArticleBotMixin:
     engine: Engine
     ask_cooldown: UserCooldown
     add_gate: GuildAddGate
+    votes: VoteLedger
 
     def _init_articlebot(self, settings: Settings, engine: Optional[Engine]) -> None:
         self.settings = settings
         self._engine = engine
         self.ask_cooldown = UserCooldown(settings.ask_cooldown_rate, settings.ask_cooldown_per)
         self.add_gate = GuildAddGate()
+        self.votes = VoteLedger()
 
     @property
     def engine(self) -> Engine:  # type: ignore[override]

@@ -21,8 +21,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
-from corpus import Corpus, fetch, ingest, settings
+from corpus import Corpus, feedback, fetch, ingest, settings
 
+from . import titles
 from .vectors import VectorWorker
 from .workers import ReaderPool
 
@@ -86,6 +87,10 @@ class Engine:
     async def suggest_titles(self, text: str, *, guild_id: Optional[int], limit: int = 3):
         return await self._run(self.corpus.suggest_titles, text, guild_id=guild_id, limit=limit)
 
+    async def match_title(self, text: str, *, guild_id: Optional[int]) -> titles.TitleMatch:
+        """The article a title typed by hand names, or the close titles (:mod:`bot.titles`)."""
+        return await self._run(lambda: titles.match(self.corpus.articles(guild_id, limit=titles.MAX_TITLES), text))
+
     async def count_articles(self, guild_id: Optional[int]) -> int:
         return await self._run(self.corpus.count_articles, guild_id)
 
@@ -106,6 +111,10 @@ class Engine:
     async def purge_guild(self, guild_id: int) -> int:
         """Remove every article the guild added (shared articles stay); returns how many."""
         return await self._write(self.corpus.purge_guild, guild_id)
+
+    async def record_vote(self, guild_id: Optional[int], question: str, passages, vote: str) -> None:
+        """A 👍 or 👎 on an answer, counted in the guild's own file (:mod:`corpus.feedback`)."""
+        await self._write(feedback.record, self.corpus, guild_id, question, passages, vote)
 
     async def stats(self, guild_id: Optional[int]) -> dict:
         return await self._run(self.corpus.stats, guild_id)

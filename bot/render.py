@@ -32,6 +32,8 @@ QUESTION_PREFIX = "**Question:** "
 PAGE_SIZE = 3  # passages shown per answer page (one embed each)
 MAX_CORRECTIONS = 5  # typo readings shown under an answer ("read \"x\" as \"y\"")
 COLOUR = discord.Colour.blurple()
+CLOSEST_COLOUR = discord.Colour.light_grey()  # passages shown when none really answers
+MAX_SPEAKER_NAME = 60  # a speaker's name in a footer (two at most)
 
 _SENTENCE_END = re.compile(r"""[.!?…]["'”’)\]]*(?=\s)""")
 _INLINE_MARKDOWN = re.compile(r"([\\*_~|`\[\]<])")
@@ -204,16 +206,36 @@ class Rendered:
     link: Optional[tuple[str, str]] = None  # (label, url) for the link button
     # (label, article_id, paragraph) for each passage shown cut short: a "Read all" button for it
     read_all: list[tuple[str, int, int]] = field(default_factory=list)
+    answered: bool = True  # False: nothing found, or only the closest passages (an ask channel stays quiet)
+    shown: list[tuple[int, int]] = field(default_factory=list)  # (article_id, paragraph) shown: the vote buttons
 
 
-def _passage_embed(p, description_limit: int, *, rank: Optional[int] = None) -> discord.Embed:
+def speakers_label(speakers: Optional[Sequence[str]]) -> str:
+    """Who speaks in a paragraph, for its footer: at most two names ("A and B", "A, B and others"), each
+    cut to MAX_SPEAKER_NAME. "He thanked China..." then says who "he" is."""
+    names = list(dict.fromkeys(one_line(n) for n in speakers or () if n and n.strip()))
+    shown = [cut(n, MAX_SPEAKER_NAME) for n in names[:2]]
+    if len(names) > 2:
+        return ", ".join(shown) + " and others"
+    return " and ".join(shown)
+
+
+def passage_footer(p, *, rank: Optional[int] = None, closest: bool = False, article: bool = True) -> str:
+    """ "1. Vladimir Kolokoltsev · paragraph 12 of 24 · article #1" """
+    parts = [speakers_label(getattr(p, "speakers", None)), f"paragraph {p.paragraph} of {p.paragraphs_total}"]
+    if article:
+        parts.append(f"article #{p.article_id}")
+    if closest:
+        parts.insert(0, "closest passage")
+    footer = " · ".join(part for part in parts if part)
+    return f"{rank}. {footer}" if rank is not None else footer
+
+
+def _passage_embed(p, description_limit: int, *, rank: Optional[int] = None, closest: bool = False) -> discord.Embed:
     title = short_title(p.title)
-    embed = discord.Embed(title=title, url=http_url(p.url), colour=COLOUR)
+    embed = discord.Embed(title=title, url=http_url(p.url), colour=CLOSEST_COLOUR if closest else COLOUR)
     embed.description = fit_rendered(p.text, description_limit, lambda t: bold_matches(t, p.matched))
-    footer = f"paragraph {p.paragraph} of {p.paragraphs_total} · article #{p.article_id}"
-    if rank is not None:
-        footer = f"{rank}. {footer}"
-    embed.set_footer(text=footer)
+    embed.set_footer(text=passage_footer(p, rank=rank, closest=closest))
     return embed
 
 
@@ -224,26 +246,55 @@ def _spread(budgets_total: int, fixed: list[int], cap: int) -> list[int]:
     return [min(cap, left // n) for _ in range(n)] if n else []
 
 
+def searched_in(article) -> str:
+    """'**Title** (#12)': the one article a question was limited to, escaped."""
+    return f"**{escape(short_title(article.title, 100))}** (#{article.id})"
+
+
+def _articles_known(article_count: int) -> str:
+    return "the 1 article I know" if article_count == 1 else f"the {article_count:,} articles I know"
+
+
+def not_sure_line(article_count: int, article=None) -> str:
+    """What an answer made of the closest passages says first (the CLI says the same)."""
+    if article is not None:
+        return f"I'm not sure {searched_in(article)} answers that; the closest passages:"
+    known = _articles_known(article_count)
+    return f"I'm not sure {'any of ' if article_count != 1 else ''}{known} answers that; the closest passages:"
+
+
 def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_more: Optional[bool] = None,
-                  article_count: int = 0, suggestions: Sequence = ()) -> Rendered:
+                  article_count: int = 0, suggestions: Sequence = (), article=None) -> Rendered:
     """An engine ``Answer`` as a message. ``answer.results`` may hold one extra passage (to know that a
-    next page exists); only ``page_size`` are shown."""
+    next page exists); only ``page_size`` are shown. When no passage really answers, the closest ones are
+    shown as such (grey, "closest passage"), without "More results". ``article``: the one article the
+    question was limited to (its ``id`` and ``title``), named in the content."""
     results = list(answer.results)
-    if not answer.answered or not results:
+    read_as = answer.corrections_note(limit=MAX_CORRECTIONS)
+    closest = not answer.answered
+    if not results or (closest and offset > 0):
         return render_not_found(answer.question, article_count=article_count, suggestions=suggestions,
-                                paged=offset > 0, read_as=answer.corrections_note(limit=MAX_CORRECTIONS))
-    more = has_more if has_more is not None else len(results) > page_size
+                                paged=offset > 0, read_as=read_as, article=article)
+    more = not closest and (has_more if has_more is not None else len(results) > page_size)
     shown = results[:page_size]
-    first, last = offset + 1, offset + len(shown)
-    extra = f"-# passages {first}–{last}" if len(shown) > 1 else f"-# passage {first}"
-    read_as = escape(answer.corrections_note(limit=MAX_CORRECTIONS))
-    content = question_content(answer.question, extra + (f" · {read_as}" if read_as else ""))
+    if closest:
+        extra = not_sure_line(article_count, article) + (f"\n-# {escape(read_as)}" if read_as else "")
+    else:
+        first, last = offset + 1, offset + len(shown)
+        extra = f"-# passages {first}–{last}" if len(shown) > 1 else f"-# passage {first}"
+        if article is not None:
+            extra += f" · searched only {searched_in(article)}"
+        if read_as:
+            extra += f" · {escape(read_as)}"
+    content = question_content(answer.question, extra)
 
     # Embeds share 6,000 characters: give each passage an even share of what titles/footers leave.
-    drafts = [_passage_embed(p, 0, rank=offset + i + 1) for i, p in enumerate(shown)]
-    fixed = [len(e) for e in drafts]
+    def embed(i: int, p, budget: int) -> discord.Embed:
+        return _passage_embed(p, budget, rank=offset + i + 1, closest=closest)
+
+    fixed = [len(embed(i, p, 0)) for i, p in enumerate(shown)]
     budgets = _spread(MAX_EMBEDS_TOTAL - 50, fixed, MAX_DESCRIPTION)
-    embeds = [_passage_embed(p, b, rank=offset + i + 1) for i, (p, b) in enumerate(zip(shown, budgets))]
+    embeds = [embed(i, p, b) for i, (p, b) in enumerate(zip(shown, budgets))]
     cut_short = [(f"#{offset + i + 1}", p) for i, (p, e) in enumerate(zip(shown, embeds)) if _was_cut(p, e)]
     top = shown[0]
     url = http_url(top.url)
@@ -254,6 +305,8 @@ def render_answer(answer, *, offset: int = 0, page_size: int = PAGE_SIZE, has_mo
         context_of=(top.article_id, top.paragraph),
         link=("Open article", url) if url else None,
         read_all=_read_all_buttons(cut_short),
+        answered=not closest,
+        shown=[(p.article_id, p.paragraph) for p in shown],
     )
 
 
@@ -268,20 +321,27 @@ def _read_all_buttons(cut_short: list[tuple[str, Any]]) -> list[tuple[str, int, 
 
 
 def render_not_found(question: str, *, article_count: int, suggestions: Sequence = (), paged: bool = False,
-                     read_as: str = "") -> Rendered:
-    """``read_as``: ``Answer.corrections_note()``, how the question's typos were read."""
+                     read_as: str = "", article=None) -> Rendered:
+    """No passage to show. ``read_as``: ``Answer.corrections_note()``, how the question's typos were read;
+    ``article``: the one article searched, if the question was limited to one."""
     if paged:
         text = "No more passages match that question."
+    elif article is not None:
+        text = f"I couldn't find that in {searched_in(article)}."
     else:
-        noun = "article" if article_count == 1 else "articles"
-        text = f"I couldn't find that in the {article_count} {noun} I know."
+        text = f"I couldn't find that in {_articles_known(article_count)}."
         titles = [f"**{escape(short_title(s.title, 100))}**" for s in list(suggestions)[:3]]
         if titles:
-            listed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " or " + titles[-1]
-            text += f"\nDid you mean {listed}? Try `/ask` with the `article` option."
+            text += f"\nDid you mean {listing(titles)}? Try `/ask` with the `article` option."
     if read_as and not paged:
         text += f"\n-# {escape(read_as)}"
-    return Rendered(content=question_content(question, text), embeds=[])
+    return Rendered(content=question_content(question, text), embeds=[], answered=False)
+
+
+def listing(items: Sequence[str]) -> str:
+    """'A', 'A or B', 'A, B or C' (non-empty)."""
+    items = list(items)
+    return items[0] if len(items) <= 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def render_context(passages: Sequence, focus: int) -> Rendered:
@@ -294,7 +354,7 @@ def render_context(passages: Sequence, focus: int) -> Rendered:
         e = discord.Embed(title=short_title(p.title) if p.paragraph == focus else None,
                           url=http_url(p.url) if p.paragraph == focus else None,
                           colour=COLOUR if p.paragraph == focus else discord.Colour.light_grey())
-        e.set_footer(text=f"paragraph {p.paragraph} of {p.paragraphs_total}")
+        e.set_footer(text=passage_footer(p, article=False))
         drafts.append(e)
     budgets = _spread(MAX_EMBEDS_TOTAL - 50, [len(e) for e in drafts], MAX_DESCRIPTION)
     for e, p, b in zip(drafts, passages, budgets):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 import discord
+
+from corpus.feedback import Shown
 
 from . import render
 
@@ -112,7 +115,65 @@ class ReadAll(discord.ui.DynamicItem[discord.ui.Button], template=r"ab:read:(?P<
                                             allowed_mentions=NO_MENTIONS)
 
 
-DYNAMIC_ITEMS = (MoreResults, ShowContext, ReadAll)
+class VoteLedger:
+    """Who voted on which answer, in memory only (never stored): one vote per person per answer while the
+    bot runs. Bounded: the oldest entries go first."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+
+    def first(self, message_id: int, user_id: int) -> bool:
+        """Whether this is the person's first vote on the answer (and note it)."""
+        key = (message_id, user_id)
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+
+VOTE_LABELS = {"up": "👍", "down": "👎"}
+
+
+class Vote(discord.ui.DynamicItem[discord.ui.Button],
+           template=r"ab:vote:(?P<vote>up|down):(?P<shown>\d+\.\d+(?:,\d+\.\d+){0,4})"):
+    """👍 / 👎 under an answer: the question (from the message) and the passages shown (in the custom id)
+    are counted in the server's own file, for `articlebot feedback`. Who voted is not stored."""
+
+    def __init__(self, vote: str, shown: list[tuple[int, int]]) -> None:
+        custom_id = f"ab:vote:{vote}:" + ",".join(f"{a}.{p}" for a, p in shown)
+        super().__init__(discord.ui.Button(label=VOTE_LABELS[vote], style=discord.ButtonStyle.secondary,
+                                           custom_id=custom_id))
+        self.vote = vote
+        self.shown = shown
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /):
+        shown = [tuple(int(n) for n in pair.split(".")) for pair in match["shown"].split(",")]
+        return cls(match["vote"], shown)  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: ArticleBotMixin = interaction.client  # type: ignore[assignment]
+        message = interaction.message
+        question = render.question_from(message.content if message else None)
+        if message is None or question is None:
+            await send_ephemeral(interaction, "I can't tell what that answer was for any more.")
+            return
+        if not bot.votes.first(message.id, interaction.user.id):
+            await send_ephemeral(interaction, "You have already voted on this answer. Thanks!")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        titles = [e.title or "" for e in message.embeds]
+        passages = [Shown(a, p, titles[i] if i < len(titles) else "") for i, (a, p) in enumerate(self.shown)]
+        await bot.engine.record_vote(interaction.guild_id, question, passages, self.vote)
+        thanks = "Thanks! Noted that this answer helped." if self.vote == "up" else \
+            "Thanks! Noted that this answer missed; it helps make the answers better."
+        await send_ephemeral(interaction, thanks)
+
+
+DYNAMIC_ITEMS = (MoreResults, ShowContext, ReadAll, Vote)
 
 
 def _add_read_all(view: discord.ui.View, rendered: render.Rendered) -> None:
@@ -131,7 +192,7 @@ def context_view(rendered: render.Rendered) -> Optional[discord.ui.View]:
 
 
 def answer_view(rendered: render.Rendered, *, article_id: Optional[int] = None) -> Optional[discord.ui.View]:
-    """More results / Show context / link to the article / Read all, for an answer page."""
+    """More results / Show context / link to the article / Read all / 👍 👎, for an answer page."""
     view = discord.ui.View(timeout=ANSWER_VIEW_TIMEOUT)
     if rendered.more_offset is not None:
         view.add_item(MoreResults(rendered.more_offset, article_id))
@@ -141,6 +202,9 @@ def answer_view(rendered: render.Rendered, *, article_id: Optional[int] = None) 
         label, url = rendered.link
         view.add_item(discord.ui.Button(label=label[: render.MAX_BUTTON_LABEL], url=url))
     _add_read_all(view, rendered)
+    if rendered.shown:
+        view.add_item(Vote("up", rendered.shown))
+        view.add_item(Vote("down", rendered.shown))
     return view if view.children else None
 
 

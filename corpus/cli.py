@@ -1,4 +1,4 @@
-"""The articlebot command line: ingest, ask, list, remove, stats, backup, run (the Discord bot).
+"""The articlebot command line: ingest, ask, list, remove, stats, feedback, check, backup, embed, run (the Discord bot).
 
 Settings come from the environment or ./.env, through corpus.settings (the bot reads the same way).
 
@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guild", type=_guild, metavar="ID")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("feedback", help="votes on the bot's answers (👍/👎), to make real questions test cases")
+    p.add_argument("--guild", type=_guild, metavar="ID", help="only this guild's votes (default: every file's)")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
     sub.add_parser("check", help="check the database file: SQLite integrity and the full-text index")
     p = sub.add_parser("backup", help="copy the database and its guild files into a folder, safe while the bot runs")
     p.add_argument("dest", metavar="DEST_DIR", help="an empty or new folder; the copy keeps the layout")
@@ -93,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 # What each command needs of the database: (the file must exist, the command writes to it).
 # Only the default ./articlebot.db is created by a reading command, so a mistyped --db is an error.
 NEEDS = {"ingest": (False, True), "ask": (True, False), "list": (True, False), "stats": (True, False),
-         "remove": (True, True), "embed": (True, True), "backup": (True, False)}
+         "remove": (True, True), "embed": (True, True), "backup": (True, False), "feedback": (True, False)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -345,6 +349,20 @@ def _stats(corpus: Corpus, args) -> int:
     return 0
 
 
+def _feedback(corpus: Corpus, args) -> int:
+    from .feedback import export
+
+    rows = export(corpus, args.guild, every_file=args.guild is None)
+    for row in rows:
+        if args.json:
+            print(json.dumps(row.to_dict(), ensure_ascii=False))
+            continue
+        shown = ", ".join(f"#{p['article_id']} ¶{p['paragraph']}" for p in row.passages)
+        where = f" [guild {row.guild}]" if row.guild else ""
+        print(printable(f"+{row.up} -{row.down} {row.question!r} -> {shown or 'nothing'} ({row.last_at}){where}"))
+    return 0
+
+
 def _check(path: Path) -> int:
     """`articlebot check`: one line per problem SQLite and FTS5 find; exit 1 if any."""
     database.check_access(path, must_exist=True, writes=False)
@@ -367,7 +385,7 @@ def _backup(corpus: Corpus, args) -> int:
 
 
 COMMANDS = {"ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats,
-            "embed": _embed_command, "backup": _backup}
+            "embed": _embed_command, "backup": _backup, "feedback": _feedback}
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ class P:
     paragraph: int = 1
     paragraphs_total: int = 9
     score: float = 1.0
+    speakers: list = field(default_factory=list)
 
 
 def A(question: str, results: list, answered: bool = True, corrections: dict | None = None) -> Answer:
@@ -175,3 +176,24 @@ def test_passages_cut_short_get_read_all_buttons():
     assert full[0].content.startswith("Paragraph 4 of 9 in **A title**")
     assert render.unescape(" ".join(r.embeds[0].description for r in full)) == LOREM.strip()
     assert all(len(r.embeds[0]) <= render.MAX_DESCRIPTION for r in full)
+
+
+def test_a_footer_says_who_speaks_at_most_two_names_cut_to_fit():
+    endless = "Wolfgang " + "Amadeus " * 400 + "Mozart"
+    passages = [P(LOREM, speakers=[endless, "Bob Smith", "Carol White"], paragraph=n) for n in (1, 2, 3)]
+    r = render.render_answer(A("who agreed?", passages))
+    footer = r.embeds[0].footer.text
+    assert footer.startswith("1. Wolfgang Amadeus") and footer.endswith(", Bob Smith and others · paragraph 1 of 9 · article #1")
+    assert "…" in footer and len(footer) < 120
+    assert render.total_embed_chars(r.embeds) <= render.MAX_EMBEDS_TOTAL
+    two = render.render_answer(A("q", [P("He agreed.", speakers=["Alice Jones", "Bob Smith"])])).embeds[0]
+    assert two.footer.text == "1. Alice Jones and Bob Smith · paragraph 1 of 9 · article #1"
+    nobody = render.render_answer(A("q", [P("It rained.")])).embeds[0]
+    assert nobody.footer.text == "1. paragraph 1 of 9 · article #1"
+
+
+def test_closest_passages_are_marked_and_offer_no_more_results():
+    r = render.render_answer(A("q", [P("One."), P("Two."), P("Three."), P("Four.")], answered=False), article_count=12)
+    assert r.content.splitlines()[1] == "I'm not sure any of the 12 articles I know answers that; the closest passages:"
+    assert [e.footer.text.split(" · ")[0] for e in r.embeds] == ["1. closest passage"] * 1 + ["2. closest passage", "3. closest passage"]
+    assert r.more_offset is None and not r.answered and r.shown == [(1, 1)] * 3

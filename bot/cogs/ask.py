@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -14,10 +15,10 @@ from discord.ext import commands
 from corpus import limits
 from corpus.errors import CorpusError, QuestionError
 
-from .. import render
+from .. import render, titles
 from ..answers import build_answer, send_answer_page
 from ..cooldown import AskCooldown
-from ..views import NO_MENTIONS, answer_view, message_kwargs
+from ..views import NO_MENTIONS, answer_view, message_kwargs, send_ephemeral
 
 if TYPE_CHECKING:
     from ..client import ArticleBot
@@ -77,20 +78,47 @@ async def article_autocomplete(interaction: discord.Interaction, current: str) -
     return [app_commands.Choice(name=render.choice_name(a.title, a.id), value=str(a.id)) for a in found[:25]]
 
 
+TITLE_CHECK_SECONDS = 2.0  # a typed title is checked before /ask answers publicly, within Discord's 3 s
+MAX_ID_DIGITS = 18  # longer "ids" are not ids (and would overflow SQLite's integers)
+
+
 async def resolve_article(bot: "ArticleBot", value: Optional[str], guild_id: Optional[int]) -> Optional[int]:
-    """The ``article`` option: an id from autocomplete, ``#12``, or a title typed by hand."""
+    """The ``article`` option: an id from autocomplete, ``#12``, or a title typed by hand. A title that
+    names no visible article (or several) is refused with the close titles, never guessed."""
     if value is None or not value.strip():
         return None
-    text = value.strip().lstrip("#")
-    if text.isdigit():
-        info = await bot.engine.article(int(text), guild_id=guild_id)
+    text = value.strip()
+    digits = text[1:].strip() if text.startswith("#") else text
+    if digits.isascii() and digits.isdigit() and len(digits) <= MAX_ID_DIGITS:
+        info = await bot.engine.article(int(digits), guild_id=guild_id)
         if info is not None:
             return info.id
-    found = await bot.engine.suggest_titles(value, guild_id=guild_id, limit=1)
-    if found:
-        return found[0].id
-    raise QuestionError(f"I don't know an article called “{render.escape(render.cut(render.one_line(value), 100))}”; "
-                        "pick one from the list.")
+        if text.startswith("#"):
+            raise QuestionError(f"There is no article #{digits} here: pick one from the list as you type.")
+    found = await bot.engine.match_title(text, guild_id=guild_id)
+    if found.article is not None:
+        return found.article.id
+    raise QuestionError(title_refusal(text, found))
+
+
+def title_refusal(typed: str, found: titles.TitleMatch) -> str:
+    shown = f"“{render.escape(render.cut(render.one_line(typed), 100))}”"
+    if not found.suggestions:
+        return (f"No article title matches {shown}: pick one from the list as you type, or leave `article` "
+                "out to search every article.")
+    options = render.listing([f"**{render.escape(render.short_title(a.title, 100))}** (#{a.id})"
+                              for a in found.suggestions])
+    if found.several:
+        return f"{shown} is in several titles: did you mean {options}? Pick one from the list as you type."
+    return f"No article title matches {shown}; did you mean {options}? Pick it from the list as you type."
+
+
+async def refuse_privately(interaction: discord.Interaction, message: str) -> None:
+    """A private refusal after ``/ask`` was deferred in public: the "thinking" message goes, the note is
+    for the asker alone (a first follow-up would replace the public message, in public)."""
+    with contextlib.suppress(discord.HTTPException):
+        await interaction.delete_original_response()
+    await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def ask_cooldown():
@@ -122,21 +150,37 @@ class Ask(commands.Cog):
         question: app_commands.Range[str, 1, limits.MAX_QUESTION_CHARS],
         article: Optional[str] = None,
     ) -> None:
+        article_id, late = None, None
+        if article and article.strip():
+            checking = asyncio.ensure_future(resolve_article(self.bot, article, interaction.guild_id))
+            try:
+                article_id = await asyncio.wait_for(asyncio.shield(checking), TITLE_CHECK_SECONDS)
+            except asyncio.TimeoutError:
+                late = checking
+            except QuestionError as exc:
+                await send_ephemeral(interaction, str(exc))
+                return
         # Searching may take longer than Discord's 3 seconds: acknowledge first ("thinking..."), answer after.
         await interaction.response.defer(thinking=True)
-        article_id = await resolve_article(self.bot, article, interaction.guild_id)
+        if late is not None:
+            try:
+                article_id = await late
+            except QuestionError as exc:
+                await refuse_privately(interaction, str(exc))
+                return
         await send_answer_page(interaction, question, article_id=article_id, ephemeral=False)
 
     # ------------------------------------------------------------------ messages
 
-    def _question_in(self, message: discord.Message) -> Optional[str]:
-        """The question a message asks the bot, or None if it does not ask one."""
+    def _question_in(self, message: discord.Message) -> Optional[tuple[str, bool]]:
+        """The question a message asks the bot, and whether it was put to the bot (a DM, a mention, a reply
+        to it) rather than overheard in an ask channel; None if it asks nothing."""
         me = self.bot.user
         if me is None or message.author.bot or not message.content:
             return None
         text = strip_mentions(message.content, me.id)
         if message.guild is None:  # direct message: everything is for us
-            return text
+            return text, True
         ref = message.reference.resolved if message.reference else None
         if isinstance(ref, discord.Message) and ref.author.id == me.id:
             if is_just_thanks(text):
@@ -144,19 +188,20 @@ class Ask(commands.Cog):
             previous = render.question_from(ref.content)
             if previous and text:
                 combined = f"{previous} {text}"
-                return combined if len(combined) <= limits.MAX_QUESTION_CHARS else text
-            return text
+                return (combined if len(combined) <= limits.MAX_QUESTION_CHARS else text), True
+            return text, True
         if re.search(rf"<@!?{me.id}>", message.content):
-            return text
+            return text, True
         if message.channel.id in self.bot.settings.ask_channel_ids and reads_as_question(text):
-            return text
+            return text, False
         return None
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        question = self._question_in(message)
-        if question is None:
+        asked = self._question_in(message)
+        if asked is None:
             return
+        question, addressed = asked
         if not question:
             await self._reply(message, content="Ask me something about the articles I know, e.g. "
                               "`@me what did Kolokoltsev say about Interpol?`")
@@ -164,14 +209,20 @@ class Ask(commands.Cog):
         try:
             self.bot.ask_cooldown.check(message.author.id)
         except AskCooldown as exc:
-            await self._reply(message, content=exc.friendly, delete_after=10)
+            if addressed:
+                await self._reply(message, content=exc.friendly, delete_after=10)
             return
+        guild_id = message.guild.id if message.guild else None
         try:
-            async with typing_in(message.channel):
-                rendered = await build_answer(self.bot, question, guild_id=message.guild.id if message.guild else None)
+            # Overheard in an ask channel, a message may be small talk: no "typing..." until it is answered.
+            async with typing_in(message.channel) if addressed else contextlib.nullcontext():
+                rendered = await build_answer(self.bot, question, guild_id=guild_id)
         except CorpusError as exc:
-            await self._reply(message, content=str(exc))
+            if addressed:
+                await self._reply(message, content=str(exc))
             return
+        if not rendered.answered and not addressed:
+            return  # "does anyone want pizza?" in an ask channel is not for the bot
         await self._reply(message, **message_kwargs(rendered, answer_view(rendered)))
 
     async def _reply(self, message: discord.Message, **kwargs) -> None:

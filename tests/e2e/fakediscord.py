@@ -1054,9 +1054,10 @@ class FakeDiscord:
     def _followup(self, interaction: FakeInteraction, body: dict) -> web.Response:
         self._check_message_payload(body)
         original = self.messages[interaction.original["id"]] if interaction.original else None
-        if original is not None and original.get("flags", 0) & LOADING and not interaction.followups:
+        if (original is not None and original.get("flags", 0) & LOADING and not interaction.followups
+                and not original.get("_deleted")):
             # Discord: the first follow-up after a deferred response replaces the "thinking" message,
-            # inheriting its ephemeral state.
+            # inheriting its ephemeral state (unless that message was deleted: then it is a new message).
             flags = original["flags"] & EPHEMERAL
             self._edit(original, body)
             original["flags"] = flags

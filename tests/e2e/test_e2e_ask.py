@@ -28,8 +28,7 @@ async def test_ask_seed_question_answered_with_interpol_passages(world: World, s
     top = msg["embeds"][0]
     assert top["title"].startswith("Chinese and Russian police chiefs meet")
     assert "Interpol" in top["description"] and "**Interpol" in top["description"]
-    assert top["footer"]["text"].startswith("1. paragraph ")
-    assert " of 24" in top["footer"]["text"]
+    assert top["footer"]["text"] == "1. Vladimir Kolokoltsev · paragraph 10 of 24 · article #1"
     labels = [b.get("label") for b in fake.buttons(msg)]
     assert labels[:2] == ["More results", "Show context"]
     assert msg["_allowed_mentions"]["parse"] == []
@@ -107,23 +106,23 @@ async def test_more_results_and_show_context(world: World, start_bot):
     page2 = await more.wait_message()
     assert page2["flags"] & EPHEMERAL
     footers = [e["footer"]["text"] for e in page2["embeds"]]
-    assert footers and footers[0].startswith("4. paragraph ")
+    assert footers and footers[0].startswith("4. ")
     assert not {f.split(". ", 1)[1] for f in footers} & {f.split(". ", 1)[1] for f in first_footers}
     assert "Kolokoltsev" in passages_text(page2)
 
     ctx = await fake.click(first, world.member, "Show context")
     shown = await ctx.wait_message()
     assert shown["flags"] & EPHEMERAL
-    assert [e["footer"]["text"] for e in shown["embeds"]] == [
+    assert [e["footer"]["text"].rsplit(" · ", 1)[-1] for e in shown["embeds"]] == [
         "paragraph 9 of 24", "paragraph 10 of 24", "paragraph 11 of 24"
     ]
     assert "Interpol" in shown["embeds"][1]["description"]
 
 
-async def test_unanswerable_question_says_so_with_suggestions(world: World, start_bot):
+async def test_a_question_with_no_passage_at_all_says_so(world: World, start_bot):
     fake = world.fake
     await start_bot()
-    asked = await fake.slash(world.channel, world.member, "ask", question="zebra migration patterns in Kenya")
+    asked = await fake.slash(world.channel, world.member, "ask", question="zebras giraffes hippos")
     msg = await asked.wait_message()
     assert "I couldn't find that in the 1 article I know." in msg["content"]
     assert msg["embeds"] == [] and fake.buttons(msg) == []
@@ -236,7 +235,7 @@ async def test_markdown_in_a_question_is_shown_as_typed_not_as_a_masked_link(wor
     more = await fake.click(msg, world.member, "More results")
     page2 = await more.wait_message()
     assert page2["content"].splitlines()[0] == shown
-    assert page2["embeds"] and page2["embeds"][0]["footer"]["text"].startswith("4. paragraph ")
+    assert page2["embeds"] and page2["embeds"][0]["footer"]["text"].startswith("4. ")
 
 
 def unescaped(text: str) -> str:
@@ -265,7 +264,7 @@ async def test_a_passage_too_long_for_its_embed_can_be_read_whole(world: World, 
     top = answer["embeds"][0]
     assert top["footer"]["text"] == "1. paragraph 1 of 3 · article #1000001"
     assert len(top["description"]) < 2000 and top["description"].endswith("…")  # cut short in the answer...
-    assert [b.get("label") for b in fake.buttons(answer)] == ["Show context", "Read all"]  # the others fit
+    assert [b.get("label") for b in fake.buttons(answer)] == ["Show context", "Read all", "👍", "👎"]  # the others fit
 
     async def read_all(msg: dict) -> list[dict]:
         read = await fake.click(msg, world.member, "Read all")  # ...and whole behind the button

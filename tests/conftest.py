@@ -18,6 +18,9 @@ def _isolated_env(monkeypatch, tmp_path):
     for key in list(os.environ):
         if key.startswith("ARTICLEBOT_") or key.startswith("DISCORD_"):
             monkeypatch.delenv(key, raising=False)
+    # Words only unless a test asks for meaning (tests/test_semantic.py, tests/test_encoder.py,
+    # tests/e2e/test_e2e_vectors.py): the sentence model costs seconds to load in every command a test runs.
+    monkeypatch.setenv("ARTICLEBOT_SEMANTIC", "0")
     monkeypatch.chdir(tmp_path)
 
 

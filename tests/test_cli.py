@@ -12,7 +12,7 @@ from conftest import FIXTURES, INTERPOL_OPENINGS, SEED_RAW
 def run(*args, db=None, stdin=None, env_extra=None, cwd=None):
     import os
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLEBOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLEBOT_") or k == "ARTICLEBOT_SEMANTIC"}
     env.update(env_extra or {})
     cmd = [sys.executable, "-m", "corpus"] + (["--db", str(db)] if db else []) + list(args)
     return subprocess.run(cmd, capture_output=True, text=True, input=stdin, env=env, cwd=cwd, timeout=120)

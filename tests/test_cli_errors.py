@@ -35,7 +35,7 @@ def _drop_root_override() -> None:
 
 
 def run(*args, db=None, cwd=None, env_extra=None, as_user=False, timeout=120):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLEBOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLEBOT_") or k == "ARTICLEBOT_SEMANTIC"}
     env.update(env_extra or {})
     cmd = [sys.executable, "-m", "corpus"] + (["--db", str(db)] if db else []) + list(args)
     preexec = _drop_root_override if as_user and os.geteuid() == 0 else None

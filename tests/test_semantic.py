@@ -18,6 +18,11 @@ NEWS = ["bbc-sport-424.txt", "bbc-tech-221.txt", "bbc-business-001.txt", "bbc-bu
         "bbc-politics-187.txt", "bbc-entertainment-111.txt"]
 
 
+@pytest.fixture(autouse=True)
+def _meaning_on(monkeypatch):
+    monkeypatch.setenv("ARTICLEBOT_SEMANTIC", "1")  # tests/conftest.py turns it off for the other tests
+
+
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     """The sample and six BBC articles, every paragraph with its vector (the real model)."""
@@ -110,7 +115,8 @@ def test_no_embed_leaves_the_vectors_to_articlebot_embed(tmp_path):
     assert stats["vectors"] == stats["paragraphs"]
 
 
-def test_semantic_off_through_dotenv_answers_from_words_alone(tmp_path):
+def test_semantic_off_through_dotenv_answers_from_words_alone(tmp_path, monkeypatch):
+    monkeypatch.delenv("ARTICLEBOT_SEMANTIC")  # only .env says it
     (tmp_path / ".env").write_text("ARTICLEBOT_SEMANTIC=0\n")
     out = run("ingest", str(FIXTURES / "bbc-tech-221.txt"), cwd=tmp_path)
     assert out.returncode == 0 and "embedded" not in out.stderr
@@ -120,7 +126,8 @@ def test_semantic_off_through_dotenv_answers_from_words_alone(tmp_path):
     assert answer["answered"]
 
 
-def test_a_missing_model_through_dotenv_is_one_line_and_words_still_answer(tmp_path):
+def test_a_missing_model_through_dotenv_is_one_line_and_words_still_answer(tmp_path, monkeypatch):
+    monkeypatch.delenv("ARTICLEBOT_SEMANTIC")
     (tmp_path / ".env").write_text(f"ARTICLEBOT_MODEL={tmp_path / 'no-such-model'}\n")
     out = run("ingest", str(FIXTURES / "bbc-tech-221.txt"), cwd=tmp_path)
     assert out.returncode == 0 and "Traceback" not in out.stderr

@@ -65,7 +65,7 @@ def write_dotenv(folder: Path, text: str) -> None:
 
 def articlebot(*args: str, cwd: Path, env_extra: dict | None = None, module: str = "corpus"):
     """The real command line in a fresh process, started in ``cwd`` (where it looks for .env)."""
-    env = {k: v for k, v in os.environ.items() if k not in EXAMPLE_NAMES}
+    env = {k: v for k, v in os.environ.items() if k not in EXAMPLE_NAMES or k == "ARTICLEBOT_SEMANTIC"}
     env.update(env_extra or {})
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=env,
                           cwd=cwd, timeout=120)

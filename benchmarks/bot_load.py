@@ -15,6 +15,9 @@ trip is the loop's responsiveness under load.
 
     python benchmarks/bot_load.py                    # 100 at once, 3 rounds, the bundled sample article
     python benchmarks/bot_load.py --n 300 --rounds 5
+    python benchmarks/bot_load.py --pending ../shared/bench/bbc/business
+        # that folder ingested first without vectors (--no-embed): the bot's background process embeds it
+        # while the bursts of questions arrive
     python benchmarks/bot_load.py --db big.db --questions benchmarks/news_questions.jsonl
     python benchmarks/bot_load.py --db scale-n50.db --guild-id 900000000000000001 --questions benchmarks/scale_questions.jsonl
         # an existing database (e.g. `articlebot --db big.db ingest ../shared/bench/bbc`), only read, and a
@@ -56,6 +59,20 @@ def bot_env(fake: FakeDiscord, db: Path, dev_guild: int) -> dict:
     return env
 
 
+def _vectors(db: Path) -> str:
+    """'V of P paragraphs have vectors', read from the file itself (the bot process holds the engine)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        paragraphs = conn.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'embeddings'").fetchone()
+        done = conn.execute("SELECT count(*) FROM embeddings").fetchone()[0] if has else 0
+    finally:
+        conn.close()
+    return f"{done} of {paragraphs} paragraphs have vectors"
+
+
 def load_questions(path: Optional[str], default: str) -> list[str]:
     if not path:
         return [default]
@@ -75,6 +92,12 @@ async def main(args: argparse.Namespace) -> int:
     channel = guild.add_channel("general")
     tmp = Path(tempfile.mkdtemp(prefix="bot_load-"))
     db = Path(args.db).resolve() if args.db else tmp / "articlebot.db"
+    if args.pending:
+        ingest = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "corpus", "--db", str(db), "ingest", args.pending, "--no-embed",
+            cwd=str(tmp), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await ingest.wait()
+        print(f"pending: {_vectors(db)} (ingested without vectors; the bot embeds them in the background)")
     interval = args.heartbeat_ms / 1000
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", env=bot_env(fake, db, guild.id), cwd=str(tmp),
@@ -88,6 +111,11 @@ async def main(args: argparse.Namespace) -> int:
         warm = await fake.slash(channel, guild.owner, "ask", question=questions[-1])
         await warm.wait_message(timeout=120)
         print(f"first answer (warm-up) {warm.ack_seconds:.3f} s ack\n")
+        if args.pending:  # the bursts start once the background process is storing vectors
+            deadline = time.monotonic() + 300
+            while _vectors(db).startswith("0 of") and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+            print(f"before the rounds: {_vectors(db)}")
         conn = fake.shard_connection(guild.id)
         all_acks: list[float] = []
         all_answers: list[float] = []
@@ -133,6 +161,8 @@ async def main(args: argparse.Namespace) -> int:
         print(f"  requested heartbeat round trip slowest {max(all_probes, default=float('nan')):.3f} s; heartbeat gap max "
               f"{max_gap:.3f} s (interval {interval:.3f} s)")
         print(f"  late, unanswered or failed: {failures}")
+        if args.pending:
+            print(f"  vectors after the rounds: {_vectors(db)}")
         return 1 if failures else 0
     finally:
         if proc.returncode is None:
@@ -159,4 +189,6 @@ if __name__ == "__main__":
                         "(900000000000000001 ...) so that its own articles are searched too")
     parser.add_argument("--bot-log", action="store_true", help="show the bot's log (warnings and errors)")
     parser.add_argument("--db", help="an existing articlebot database to answer from (default: a new one)")
+    parser.add_argument("--pending", metavar="DIR", help="ingest these articles without vectors first, so the "
+                        "bot's background process embeds them during the bursts")
     raise SystemExit(asyncio.run(main(parser.parse_args())))

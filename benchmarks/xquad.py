@@ -58,11 +58,14 @@ def with_typo(question: str) -> str:
     return question.replace(word, slipped, 1)
 
 
-def run(articles, questions, db: Path, typos: bool, samples: bool) -> dict:
+def run(articles, questions, db: Path, typos: bool, samples: bool, meaning: bool = False) -> dict:
+    os.environ["ARTICLEBOT_SEMANTIC"] = "1" if meaning else "0"
     corpus = Corpus.open(db, load_samples=samples)
     t = time.perf_counter()
     for title, paragraphs in articles:
         corpus.add(Document(title=title, paragraphs=paragraphs))
+    if meaning:
+        corpus.embed([store for store, _ in corpus.pending_vectors()])
     ingest_s = time.perf_counter() - t
     languages = sorted({r[0] for r in corpus.shared.query("SELECT language FROM articles")}) \
         if _has_language_column(corpus) else ["-"]
@@ -97,6 +100,8 @@ def main() -> int:
     parser.add_argument("--languages", default="", help="comma-separated codes (default: every file found)")
     parser.add_argument("--limit-questions", type=int, default=0, help="ask only the first N questions per language")
     parser.add_argument("--typos", action="store_true", help="also ask each question with one slip in it")
+    parser.add_argument("--meaning", action="store_true",
+                        help="words and meaning: embed every paragraph (multilingual-e5-small) before asking")
     parser.add_argument("--samples", action="store_true",
                         help="keep the bundled English sample beside each language, as a new bot has it")
     args = parser.parse_args()
@@ -114,9 +119,11 @@ def main() -> int:
             articles, questions = load(by_code[code])
             if args.limit_questions:
                 questions = questions[: args.limit_questions]
-            results[code] = run(articles, questions, Path(tmp) / f"{code}.db", args.typos, args.samples)
+            results[code] = run(articles, questions, Path(tmp) / f"{code}.db", args.typos, args.samples,
+                                args.meaning)
             print(f"  {code}: {len(articles)} articles, {sum(len(p) for _, p in articles)} paragraphs, "
-                  f"{len(questions)} questions, ingest {results[code]['ingest_s']:.1f} s", flush=True)
+                  f"{len(questions)} questions, ingest {results[code]['ingest_s']:.1f} s"
+                  + (" (with vectors)" if args.meaning else ""), flush=True)
     english = results.get("en", {}).get("top1")
     print(f"\n{'lang':<5} {'detected':<9} {'top-1':>6} {'R@5':>6} {'/en':>6} {'answered':>9} "
           f"{'ms/q med':>9} {'ms/q mean':>10}" + (f" {'typo top-1':>11}" if args.typos else ""))

@@ -42,22 +42,29 @@ def document_from_text(text: str, *, title: str | None = None, url: str | None =
     if markdown:
         text = _strip_markdown(text)
     lines = clean_lines(text.split("\n"))
-    blocks = split_blocks("\n".join(lines))
-    if title is None:
-        blocks = clean_paragraphs(blocks)
-        if not blocks:
-            raise IngestError("empty: no article text found")
-        title, blocks = _title_from(blocks)
-    else:
-        blocks = clean_paragraphs(blocks)
-    return _finish(Document(title=_clean_title(title), paragraphs=blocks, url=url))
+    blocks = clean_paragraphs(split_blocks("\n".join(lines)))
+    if not blocks:
+        raise IngestError("empty: no article text found")
+    # With or without a given title, the file's own headline is not text: the same file is one article.
+    headline, blocks = _split_headline(blocks, title)
+    return _finish(Document(title=_clean_title(title or headline), paragraphs=blocks, url=url))
 
 
-def _title_from(blocks: list[str]) -> tuple[str, list[str]]:
+# A block that ends with a full stop is a sentence, not a headline ("…" and "?" still end headlines).
+_SENTENCE_STOP = re.compile(r"[^.]\.[\"”’')\]]*$")
+
+
+def _is_headline(block: str) -> bool:
+    return (len(block.split()) <= 30 and len(block) <= limits.MAX_TITLE_CHARS
+            and not _SENTENCE_STOP.search(block[-20:]))
+
+
+def _split_headline(blocks: list[str], title: str | None = None) -> tuple[str, list[str]]:
+    """(headline, text): the first block when it reads as a headline or repeats the given title;
+    otherwise the article has no title line, so it is named after its opening sentence, kept as text."""
     first = blocks[0]
-    if len(first.split()) <= 30 and len(first) <= limits.MAX_TITLE_CHARS:
+    if _is_headline(first) or (title is not None and _same_text(first, title)):
         return first, blocks[1:]
-    # No title line: name the article after its opening sentence and keep that paragraph as text.
     return sentences(first)[0], blocks
 
 
@@ -177,7 +184,7 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
         raise IngestError("not an article: no article text found in the page")
     page_title = title or getattr(extracted, "title", None)
     if not page_title:
-        page_title, paragraphs = _title_from(paragraphs)
+        page_title, paragraphs = _split_headline(paragraphs)
         if not paragraphs:
             raise IngestError("not an article: no article text found in the page")
     # The headline often comes through again as the first "paragraph", and bylines as the second.

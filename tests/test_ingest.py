@@ -20,6 +20,36 @@ def test_explicit_title_keeps_first_line_as_text():
     assert doc.paragraphs == ["Opening line.", "More text."]
 
 
+def test_given_title_drops_the_files_own_headline(corpus):
+    """Issue #14: with --title the headline stayed as paragraph 1, so the same file was two articles."""
+    data = (FIXTURES / "bbc-sport-005.txt").read_bytes()
+    plain = document_from_bytes(data, "dibaba.txt")
+    titled = document_from_bytes(data, "dibaba.txt", title="Dibaba record")
+    assert titled.title == "Dibaba record"
+    assert titled.paragraphs == plain.paragraphs
+    assert titled.paragraphs[0].startswith("Ethiopia's Tirunesh Dibaba set a new world record")
+    assert corpus.add(plain).status == "added"
+    assert corpus.add(titled).status == "duplicate"
+
+
+def test_given_title_drops_a_markdown_heading():
+    doc = document_from_bytes(b"# Dibaba breaks record\n\nShe won in Boston.\n", "d.md", title="Dibaba")
+    assert (doc.title, doc.paragraphs) == ("Dibaba", ["She won in Boston."])
+
+
+def test_a_file_of_one_sentence_is_its_own_title_and_text():
+    """A one-line note that is a sentence is an article, named after itself (it was refused)."""
+    doc = document_from_bytes(b"The council approved the harbour budget on Monday.\n", "note.txt")
+    assert doc.title == "The council approved the harbour budget on Monday."
+    assert doc.paragraphs == ["The council approved the harbour budget on Monday."]
+
+
+def test_an_opening_sentence_is_text_not_a_title():
+    doc = document_from_text("Keepers walked out on Monday.\n\nThe union said more would follow.")
+    assert doc.title == "Keepers walked out on Monday."
+    assert doc.paragraphs == ["Keepers walked out on Monday.", "The union said more would follow."]
+
+
 def test_cp1252_file_keeps_its_pound_sign():
     doc = document_from_path(FIXTURES / "bbc-sport-199-cp1252.txt")
     assert doc.title == "Chelsea sack Mutu"

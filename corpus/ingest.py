@@ -117,6 +117,52 @@ def _drop_code_fences(text: str) -> str:
     return "\n".join(out)
 
 
+_LIST_ITEM = re.compile(r"[ \t]*+(?:[-*+]|\d{1,9}[.)])[ \t]++(?=\S)")
+_SHORT_ITEM_WORDS = 6
+
+
+def _split_lists(text: str) -> str:
+    """List items out of their markers, read line by line: each item its own paragraph, or, when every
+    item of a list is a short label ("- flour", "- eggs"), the list as one paragraph of items joined by
+    "; ", after its lead-in line when that ends with a colon ("Ingredients: flour; eggs")."""
+    out: list[str] = []
+    items: list[str] = []
+    after_blank = False
+    for line in text.split("\n"):
+        marker = _LIST_ITEM.match(line)
+        if marker:
+            items.append(line[marker.end():].strip())
+        elif items and line.strip() and not after_blank:  # a wrapped item goes on
+            items[-1] += " " + line.strip()
+        elif items and line.strip():  # text after a blank line ends the list
+            _put_list(out, items)
+            items = []
+        if not marker and not items:
+            out.append(line)
+        after_blank = not line.strip()
+    if items:
+        _put_list(out, items)
+    return "\n".join(out)
+
+
+def _put_list(out: list[str], items: list[str]) -> None:
+    if all(len(item.split()) <= _SHORT_ITEM_WORDS and not _ends_sentence(item) for item in items):
+        joined = "; ".join(items)
+        if out and out[-1].rstrip().endswith(":"):
+            out[-1] = out[-1].rstrip() + " " + joined
+        else:
+            out.append("\n" + joined)
+        out.append("")
+    else:
+        for item in items:
+            out.extend(["", item])
+        out.append("")
+
+
+def _ends_sentence(item: str) -> bool:
+    return item.rstrip(" \"'”’)]*_").endswith((".", "!", "?", "…"))
+
+
 def _rule(pattern: str, repl, flags: int = 0):
     return partial(re.compile(pattern, flags).sub, repl)
 
@@ -135,6 +181,7 @@ _MD_STEPS = [
     _rule(r"^[ \t]{0,3}#{1,6}[ \t]+(.*)$", _heading_alone, re.MULTILINE),
     _rule(r"^[ \t]{0,3}>[ \t]?", "", re.MULTILINE),                   # block quotes
     _rule(r"^[ \t]*(?:[-*_][ \t]*){3,}$", "", re.MULTILINE),          # rules
+    _split_lists,                                                    # after rules: "* * *" is no list
     _rule(r"\*\*((?:[^*\n]|\*(?!\*))+?)\*\*", r"\1"),               # bold
     _rule(r"__((?:[^_\n]|_(?!_))+?)__", r"\1"),
     _rule(r"(?<![\w*])\*(?!\s)(" + _EMPHASIS_INSIDE.format(c=r"\*") + r")(?<!\s)\*(?![\w*])", r"\1"),  # italics

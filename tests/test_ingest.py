@@ -69,6 +69,22 @@ def test_markdown_is_stripped():
     assert doc.paragraphs == ["Some bold text with a link.", "A section", "A quote."]
 
 
+def test_markdown_list_items_are_paragraphs_without_markers():
+    """Issue #14: a list was one paragraph with its "-" markers left in."""
+    md = ("# Rates rise\n\nThe bank made three moves:\n\n- It raised the base rate to 5.25%.\n"
+          "* It ended its bond buying,\n  a year early.\n1. It warned that inflation would stay high.\n\nMarkets fell.\n")
+    doc = document_from_bytes(md.encode(), "rates.md")
+    assert doc.paragraphs == ["The bank made three moves:", "It raised the base rate to 5.25%.",
+                              "It ended its bond buying, a year early.",
+                              "It warned that inflation would stay high.", "Markets fell."]
+
+
+def test_a_list_of_short_labels_stays_one_paragraph_after_its_lead_in():
+    md = "# Bake\n\nYou will need:\n- flour\n- two eggs\n+ milk\n\n* * *\n\nMix them well.\n"
+    assert document_from_bytes(md.encode(), "bake.md").paragraphs == ["You will need: flour; two eggs; milk",
+                                                                       "Mix them well."]
+
+
 def test_html_extracts_article_without_boilerplate():
     doc = document_from_path(FIXTURES / "article.html")
     assert doc.title == "Harbour bridge reopens after repairs"

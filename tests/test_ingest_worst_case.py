@@ -31,6 +31,8 @@ CRAFTED = {
     "links never closed": (_repeat("[a "), True, 2000),
     "images never closed": (_repeat("![a "), True, 1500),
     "code fences never closed": (_repeat("```x\n"), True, 1200),
+    "list markers padded with spaces": (lambda k: ("-" + " " * k + "\n") * 50, True, 60),
+    "list items on and on": (_repeat("- a\n1) b\n"), True, 2000),
     "headings padded with spaces": (lambda k: ("# a" + " " * k + "x\n\n") * 50, True, 60),
     "ticker lines ending in a figure": (_repeat("AB 1\n", "1,234.5\n\nThe market closed early."), False, 2000),
     "a link followed by punctuation": (lambda k: "www." + "!" * k + " x", False, 6000),

@@ -88,6 +88,35 @@ _PROMO_MAX_WORDS = 90
 _BARE_LINK = re.compile(r"\W*+(?:https?://|www\.)\S+(?:\s\W*)?")
 
 
+# Calls to action speak to the reader and ask for something: a click, a review, a subscription.
+# A quote that happens to start so ('"Send us anyone," he said') starts with its quotation mark.
+_CALL_TO_ACTION = [
+    re.compile(r"\b(?:click|tap|press) here (?:to|for)\b|^(?:click|tap) here\W*$", re.IGNORECASE),
+    re.compile(r"^(?:send|email|show) us (?:your|a|an|some)\b", re.IGNORECASE),
+    re.compile(r"^tell us (?:what|your|about|how|if|whether|why|where|when)\b", re.IGNORECASE),
+    re.compile(r"^(?:get|have) (?:[\w'’&.-]+ ){1,6}delivered\b", re.IGNORECASE),
+    re.compile(r"^(?:have your say|let us know|join the (?:conversation|discussion|debate))\b", re.IGNORECASE),
+    re.compile(r"^(?:leave|add|post|share|write) (?:a|your) (?:comment|review|reply|thoughts|views)\b",
+               re.IGNORECASE),
+]
+_CALL_TO_ACTION_MAX_WORDS = 40
+
+# A page's buttons and counters alone on a line: "comments", "Comments (48)", "12 comments", "Share this:".
+_LABEL = re.compile(
+    r"^(?:\d+ )?(?:comments?|replies|reply|share(?: this(?: article| story)?)?|like this|tweet|print|email"
+    r"|tags|topics|show comments|view comments|leave a (?:comment|reply))(?: ?\(\d+\))?\W*$",
+    re.IGNORECASE,
+)
+_KICKER_MAX_WORDS = 8
+
+
+def _is_kicker(paragraph: str) -> bool:
+    """A section label above a story in capitals ("FA CUP SECOND ROUND"): not a sentence, not text."""
+    letters = [c for c in paragraph if c.isalpha()]
+    return (len(letters) >= 2 and all(c.isupper() for c in letters)
+            and len(paragraph.split()) <= _KICKER_MAX_WORDS and not _SENTENCE_END.search(paragraph))
+
+
 def _is_numeric_line(line: str) -> bool:
     """'3,415.51' or '+47.61 (+1.41%)': figures with next to no words."""
     chars = [c for c in line if not c.isspace()]
@@ -149,8 +178,55 @@ def junk_reason(paragraph: str) -> str | None:
         return "promo"
     if _BARE_LINK.fullmatch(paragraph):
         return "bare link"
+    if n_words <= _CALL_TO_ACTION_MAX_WORDS and any(rule.search(paragraph) for rule in _CALL_TO_ACTION):
+        return "call to action"
+    if _LABEL.match(paragraph) or _is_kicker(paragraph):
+        return "label"
     return None
 
 
 def clean_paragraphs(paragraphs: list[str]) -> list[str]:
-    return [p for p in paragraphs if junk_reason(p) is None]
+    """The article's paragraphs: shortcodes taken out, page furniture left out."""
+    stripped = (strip_shortcodes(p) for p in paragraphs)
+    return [p for p in stripped if p and junk_reason(p) is None]
+
+
+# WordPress-style shortcodes left in the text when a site's plugin is gone: "[button link=…] Send us
+# YOUR kit review [/button]". A tag is a shortcode when it closes, has attributes, is one of the page's
+# furniture or is closed later on; "[sic]" and "[Reuters]" are text. Values stop at brackets, so no
+# match runs past the next tag and the scan stays linear.
+_SHORTCODE_TAG = re.compile(
+    r"\[(/?)([a-z][\w-]{0,40})((?:\s++[\w-]{1,40}(?:=(?:\"[^\"\[\]]*\"|'[^'\[\]]*'|[^\s\[\]'\"]*+))?)*+)\s*+/?\]",
+    re.IGNORECASE,
+)
+_SHORTCODE_CLOSER = re.compile(r"\[/([a-z][\w-]{0,40})\]", re.IGNORECASE)
+# Shortcodes whose content is furniture too (a button's label, a caption, an embedded player).
+FURNITURE_SHORTCODES = {
+    "button", "caption", "wp_caption", "embed", "gallery", "video", "audio", "playlist", "pullquote",
+    "cta", "call_to_action", "newsletter", "subscribe", "signup", "social", "share", "ad", "ads", "advert",
+    "advertisement", "related", "related_posts", "contact-form", "contact-form-7", "mc4wp_form", "tweet",
+    "twitter", "instagram", "facebook", "youtube", "vimeo", "soundcloud", "spotify", "poll", "quiz",
+}
+
+
+def strip_shortcodes(paragraph: str) -> str:
+    """The paragraph without shortcode tags, and without the content of furniture shortcodes."""
+    if "[" not in paragraph or "]" not in paragraph:
+        return paragraph
+    lower = paragraph.lower()
+    closed = {m.group(1).lower() for m in _SHORTCODE_CLOSER.finditer(paragraph)}
+    kept, pos = [], 0
+    for tag in _SHORTCODE_TAG.finditer(paragraph):
+        if tag.start() < pos:  # inside furniture already cut
+            continue
+        closing, name, attributes = tag.group(1), tag.group(2).lower(), tag.group(3)
+        if not (closing or "=" in attributes or name in FURNITURE_SHORTCODES or name in closed):
+            continue
+        kept.append(paragraph[pos:tag.start()])
+        pos = tag.end()
+        if not closing and name in FURNITURE_SHORTCODES and name in closed:
+            end = lower.find(f"[/{name}]", tag.end())  # the text scanned is cut, so each character once
+            if end >= 0:
+                pos = end + len(name) + 3
+    kept.append(paragraph[pos:])
+    return re.sub(r"\s+", " ", "".join(kept)).strip() if pos else paragraph

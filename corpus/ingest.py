@@ -64,8 +64,20 @@ def _split_headline(blocks: list[str], title: str | None = None) -> tuple[str, l
     otherwise the article has no title line, so it is named after its opening sentence, kept as text."""
     first = blocks[0]
     if _is_headline(first) or (title is not None and _same_text(first, title)):
-        return first, blocks[1:]
+        return first, _drop_title_repeats(blocks[1:], title or first)
     return sentences(first)[0], blocks
+
+
+_BLURB_BEFORE_TITLE = 3  # a title repeated this near the top follows page furniture (a site blurb, a kicker)
+
+
+def _drop_title_repeats(paragraphs: list[str], title: str) -> list[str]:
+    """The headline again as a paragraph is furniture, and so is what comes before it near the top."""
+    repeats = {i for i, p in enumerate(paragraphs) if len(p) <= 2 * len(title) + 10 and _same_text(p, title)}
+    if not repeats:
+        return paragraphs
+    start = min(repeats) if min(repeats) < _BLURB_BEFORE_TITLE else 0
+    return [p for i, p in enumerate(paragraphs) if i >= start and i not in repeats]
 
 
 def _clean_title(title: str) -> str:
@@ -224,9 +236,9 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
     text = getattr(extracted, "text", None) if extracted else None
     if not text or not text.strip():
         raise IngestError("not an article: no article text found in the page")
-    paragraphs = clean_paragraphs(
-        [p for p in (re.sub(r"\s+", " ", line).strip() for line in normalize(text).split("\n")) if p]
-    )
+    # The text rules run here too: a ticker or an ad marker inside the article's markup comes through.
+    lines = clean_lines([re.sub(r"\s+", " ", line).strip() for line in normalize(text).split("\n")])
+    paragraphs = clean_paragraphs([p for p in lines if p])
     if not paragraphs:
         raise IngestError("not an article: no article text found in the page")
     page_title = title or getattr(extracted, "title", None)
@@ -234,8 +246,9 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
         page_title, paragraphs = _split_headline(paragraphs)
         if not paragraphs:
             raise IngestError("not an article: no article text found in the page")
-    # The headline often comes through again as the first "paragraph", and bylines as the second.
-    while paragraphs and (_same_text(paragraphs[0], page_title) or re.fullmatch(r"By [A-Z][\w.' -]{1,60}", paragraphs[0])):
+    # The headline often comes through again (after a site blurb, or further down), bylines first.
+    paragraphs = _drop_title_repeats(paragraphs, page_title)
+    while paragraphs and re.fullmatch(r"By [A-Z][\w.' -]{1,60}", paragraphs[0]):
         paragraphs = paragraphs[1:]
     doc = Document(
         title=_clean_title(page_title),

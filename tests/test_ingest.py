@@ -98,6 +98,17 @@ def test_html_extracts_article_without_boilerplate():
         assert junk not in body, junk
 
 
+SAVED_PAGES = ["kit-review-helmet", "council-bins", "cup-upset", "library-reopens"]
+
+
+@pytest.mark.parametrize("page", SAVED_PAGES)
+def test_saved_pages_keep_exactly_the_article(page):
+    """Issue #14: buttons, calls to action, "comments", a site blurb and the headline again came through
+    as paragraphs. Each saved page has its article's paragraphs by hand beside it (NAME.truth.txt)."""
+    doc = document_from_path(FIXTURES / "pages" / f"{page}.html")
+    assert doc.paragraphs == (FIXTURES / "pages" / f"{page}.truth.txt").read_text(encoding="utf-8").splitlines()
+
+
 @pytest.mark.parametrize("data,name,reason", [
     (b"", "empty.txt", "empty"),
     (b"   \n\n  ", "blank.txt", "empty"),

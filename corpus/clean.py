@@ -43,7 +43,7 @@ _FOOTER_RULES = [
     re.compile(r"^(?:editing|edited|writing) by\b", re.IGNORECASE),
     re.compile(r"\breproduced with permission\b", re.IGNORECASE),
     re.compile(r"^(?:follow|like) (?:us|\w+) on (?:twitter|facebook|instagram|x|linkedin)\b", re.IGNORECASE),
-    re.compile(r"^(?:read|see) (?:more|also)\s*:", re.IGNORECASE),
+    re.compile(r"^(?:read|see|watch) (?:more|also|next)\s*:", re.IGNORECASE),
     re.compile(r"^related(?: articles| stories| coverage| topics)?\s*:?$", re.IGNORECASE),
     re.compile(r"^(?:most (?:read|popular|viewed)|recommended|trending)(?: stories| articles)?\s*:?$", re.IGNORECASE),
 ]
@@ -68,10 +68,11 @@ def _line_end(text: str, start: int) -> int:
 
 # A promo speaks to the reader and sells something; one signal can be a quote, two are a pitch.
 _PROMO_SIGNALS = [
-    re.compile(r"^(?:do|did|are|have|want|looking|interested|need|ever|wish) (?:you|to|for)\b", re.IGNORECASE),
+    re.compile(r"^(?:do|did|are|have|want|looking|interested|need|ever|wish) (?:you|to|for)\b"
+               r"|^(?:want|like|enjoy|love)(?:d)? (?:more|this|what you|reading)\b", re.IGNORECASE),
     re.compile(r"\b(?:sign up|subscribe|download (?:the|our)|follow us|click here|tap here|get the answers"
                r"|join (?:us|our)|explore (?:the|our)|visit (?:our|the \w+ (?:app|site|website))|try it"
-               r"|learn more|find out more|read more|don't miss)\b", re.IGNORECASE),
+               r"|learn more|find out more|read more|don't miss|never miss)\b", re.IGNORECASE),
     re.compile(r"\bour (?:new |free |award-winning |daily |weekly |latest )?(?:platform|newsletters?|app"
                r"|podcasts?|team|site|website|subscription|offers?)\b", re.IGNORECASE),
     re.compile(r"\bbrought to you by\b", re.IGNORECASE),
@@ -88,26 +89,36 @@ _PROMO_MAX_WORDS = 90
 _BARE_LINK = re.compile(r"\W*+(?:https?://|www\.)\S+(?:\s\W*)?")
 
 
-# Calls to action speak to the reader and ask for something: a click, a review, a subscription.
-# A quote that happens to start so ('"Send us anyone," he said') starts with its quotation mark.
-_CALL_TO_ACTION = [
-    re.compile(r"\b(?:click|tap|press) here (?:to|for)\b|^(?:click|tap) here\W*$", re.IGNORECASE),
-    re.compile(r"^(?:send|email|show) us (?:your|a|an|some)\b", re.IGNORECASE),
-    re.compile(r"^tell us (?:what|your|about|how|if|whether|why|where|when)\b", re.IGNORECASE),
-    re.compile(r"^(?:get|have) (?:[\w'’&.-]+ ){1,6}delivered\b", re.IGNORECASE),
-    re.compile(r"^(?:have your say|let us know|join the (?:conversation|discussion|debate))\b", re.IGNORECASE),
-    re.compile(r"^(?:leave|add|post|share|write) (?:a|your) (?:comment|review|reply|thoughts|views)\b",
-               re.IGNORECASE),
-]
+# Calls to action speak to the reader and ask for something: a click, a review, a subscription. They
+# open the paragraph or follow a question to the reader ("Love photography? Get our magazine delivered…");
+# a quote that happens to say the same ('"Send us anyone," he said') starts with its quotation mark.
+_AT_START = r"(?:^|[?!] )"
+_CALL_TO_ACTION = [re.compile(_AT_START + pattern, re.IGNORECASE) for pattern in (
+    r"(?:click|tap) here\W*$",
+    r"(?:send|email|show) us (?:your|a|an|some)\b",
+    r"tell us (?:what|your|about|how|if|whether|why|where|when)\b",
+    r"(?:get|have) (?:[\w'’&.-]+ ){1,6}delivered\b",
+    r"(?:have your say|let us know|join the (?:conversation|discussion|debate))\b",
+    r"(?:leave|add|post|share|write) (?:a|your) (?:comment|review|reply|thoughts|views)\b",
+    r"(?:email|send|share|post|tweet)(?: us)? your (?:views|thoughts|comments|photos|pictures|videos|stories"
+    r"|story|letters?|questions?|tips?|feedback)\b",
+    r"(?:ask|contact|message|follow|find|join) us (?:on|at|via|in)\b",
+)] + [re.compile(r"\b(?:click|tap|press) here (?:to|for)\b", re.IGNORECASE)]
 _CALL_TO_ACTION_MAX_WORDS = 40
 
 # A page's buttons and counters alone on a line: "comments", "Comments (48)", "12 comments", "Share this:".
 _LABEL = re.compile(
     r"^(?:\d+ )?(?:comments?|replies|reply|share(?: this(?: article| story)?)?|like this|tweet|print|email"
-    r"|tags|topics|show comments|view comments|leave a (?:comment|reply))(?: ?\(\d+\))?\W*$",
+    r"|tags|topics|show comments|view comments|leave a (?:comment|reply)|comments (?:are|have been) (?:closed|disabled))"
+    r"(?: ?\(\d+\))?\W*$",
     re.IGNORECASE,
 )
 _KICKER_MAX_WORDS = 8
+
+# "By Gwen Tallis, Transport Reporter", "Reporter: Hamish Boyd": a name, then maybe a role or a date.
+_BYLINE = re.compile(r"^(?:By|BY|by|(?:[Ww]ritten|[Pp]osted|[Rr]eported|[Ww]ords|[Ss]tory) by:?|(?:Reporter|Author"
+                     r"|Words|Writer)s?:) ?(?:[A-Z][\w.'’-]*+ ?){1,4}(?:[,|·•–-] ?[^.!?]{0,60})?$")
+_BYLINE_MAX_WORDS = 15
 
 
 def _is_kicker(paragraph: str) -> bool:
@@ -182,6 +193,8 @@ def junk_reason(paragraph: str) -> str | None:
         return "call to action"
     if _LABEL.match(paragraph) or _is_kicker(paragraph):
         return "label"
+    if n_words <= _BYLINE_MAX_WORDS and _BYLINE.match(paragraph):
+        return "byline"
     return None
 
 
@@ -205,8 +218,14 @@ FURNITURE_SHORTCODES = {
     "button", "caption", "wp_caption", "embed", "gallery", "video", "audio", "playlist", "pullquote",
     "cta", "call_to_action", "newsletter", "subscribe", "signup", "social", "share", "ad", "ads", "advert",
     "advertisement", "related", "related_posts", "contact-form", "contact-form-7", "mc4wp_form", "tweet",
-    "twitter", "instagram", "facebook", "youtube", "vimeo", "soundcloud", "spotify", "poll", "quiz",
+    "twitter", "instagram", "facebook", "youtube", "vimeo", "soundcloud", "spotify", "poll", "quiz", "btn",
+    "ad_slot", "adsense", "affiliate",
 }
+
+
+def _is_furniture(name: str) -> bool:
+    """A furniture shortcode, or a plugin's prefixed one: su_button, vc_btn, et_pb_button."""
+    return name in FURNITURE_SHORTCODES or name.rsplit("_", 1)[-1] in FURNITURE_SHORTCODES
 
 
 def strip_shortcodes(paragraph: str) -> str:
@@ -220,11 +239,11 @@ def strip_shortcodes(paragraph: str) -> str:
         if tag.start() < pos:  # inside furniture already cut
             continue
         closing, name, attributes = tag.group(1), tag.group(2).lower(), tag.group(3)
-        if not (closing or "=" in attributes or name in FURNITURE_SHORTCODES or name in closed):
+        if not (closing or "=" in attributes or _is_furniture(name) or name in closed):
             continue
         kept.append(paragraph[pos:tag.start()])
         pos = tag.end()
-        if not closing and name in FURNITURE_SHORTCODES and name in closed:
+        if not closing and _is_furniture(name) and name in closed:
             end = lower.find(f"[/{name}]", tag.end())  # the text scanned is cut, so each character once
             if end >= 0:
                 pos = end + len(name) + 3

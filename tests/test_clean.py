@@ -99,10 +99,19 @@ def test_calls_to_action_and_page_labels_are_furniture():
                  "Click here for more information.",
                  "Get the Evening Echo delivered to your home from just £2 a week.",
                  "Tell us what YOU think...", "Send us your photos from the game at sport@echo.example.net.",
-                 "Have your say in the comments below.", "Leave a comment", "Click here"):
+                 "Have your say in the comments below.", "Leave a comment", "Click here",
+                 "Do you use the ferry? Email your views to letters@coastalcourier.example.com",
+                 "Got a question about this bike? Ask us on Facebook.", "What do you think? Let us know in the comments.",
+                 "Love photography? Get our magazine delivered every month and save 40%.",
+                 "Was this review helpful? Send us your feedback."):
         assert junk_reason(junk) == "call to action", junk
-    for label in ("comments", "Comments (48)", "12 comments", "Share this:", "Like this:", "FA CUP SECOND ROUND"):
+    for label in ("comments", "Comments (48)", "12 comments", "Share this:", "Like this:", "FA CUP SECOND ROUND",
+                  "Comments are closed."):
         assert junk_reason(label) == "label", label
+    for byline in ("By Gwen Tallis, Transport Reporter", "By Dan Hollis | 8 March 2024", "Reporter: Hamish Boyd"):
+        assert junk_reason(byline) == "byline", byline
+    assert clean_paragraphs(['[su_button url="https://shop.example.com/x"]Check price at Example Shop[/su_button]',
+                             "[vc_row][vc_column]The engine pulls cleanly.[/vc_column][/vc_row]"]) == ["The engine pulls cleanly."]
 
 
 def test_prose_that_looks_like_a_call_to_action_is_kept():
@@ -114,6 +123,8 @@ def test_prose_that_looks_like_a_call_to_action_is_kept():
         '"Tell us what you want from your library and we will try to provide it," she said.',
         "Manager Kevin Wilkin told us the win was worth about £100,000 to the club.",
         "NATO and the EU met on Monday.",
+        "By Tuesday, the council had agreed to look again at the plan.",
+        "By then the ferry had gone.",
     ]
     assert clean_paragraphs(prose) == prose
 

@@ -62,6 +62,11 @@ CASES = {
     "one word, no spaces": (_fill("a"), False),
     "many straight quotes '\"a '": (_fill('"a '), False),
     "many brackets '('": (_fill("("), False),
+    "md: list markers '- a' lines": (_fill("- a\n"), True),
+    "shortcode attributes never closed": (_fill("[button a=1 b="), False),
+    "shortcodes closed once at the end": (_fill("[caption]a ", "[/caption]"), False),
+    "the headline again and again": (_fill("Title\n\n"), False),
+    "calls to action after '? '": (_fill("? get a a a a a "), False),
 }
 
 

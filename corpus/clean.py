@@ -43,7 +43,7 @@ _FOOTER_RULES = [
     re.compile(r"^(?:editing|edited|writing) by\b", re.IGNORECASE),
     re.compile(r"\breproduced with permission\b", re.IGNORECASE),
     re.compile(r"^(?:follow|like) (?:us|\w+) on (?:twitter|facebook|instagram|x|linkedin)\b", re.IGNORECASE),
-    re.compile(r"^(?:read|see) (?:more|also)\s*:", re.IGNORECASE),
+    re.compile(r"^(?:read|see|watch) (?:more|also|next)\s*:", re.IGNORECASE),
     re.compile(r"^related(?: articles| stories| coverage| topics)?\s*:?$", re.IGNORECASE),
     re.compile(r"^(?:most (?:read|popular|viewed)|recommended|trending)(?: stories| articles)?\s*:?$", re.IGNORECASE),
 ]
@@ -68,10 +68,11 @@ def _line_end(text: str, start: int) -> int:
 
 # A promo speaks to the reader and sells something; one signal can be a quote, two are a pitch.
 _PROMO_SIGNALS = [
-    re.compile(r"^(?:do|did|are|have|want|looking|interested|need|ever|wish) (?:you|to|for)\b", re.IGNORECASE),
+    re.compile(r"^(?:do|did|are|have|want|looking|interested|need|ever|wish) (?:you|to|for)\b"
+               r"|^(?:want|like|enjoy|love)(?:d)? (?:more|this|what you|reading)\b", re.IGNORECASE),
     re.compile(r"\b(?:sign up|subscribe|download (?:the|our)|follow us|click here|tap here|get the answers"
                r"|join (?:us|our)|explore (?:the|our)|visit (?:our|the \w+ (?:app|site|website))|try it"
-               r"|learn more|find out more|read more|don't miss)\b", re.IGNORECASE),
+               r"|learn more|find out more|read more|don't miss|never miss)\b", re.IGNORECASE),
     re.compile(r"\bour (?:new |free |award-winning |daily |weekly |latest )?(?:platform|newsletters?|app"
                r"|podcasts?|team|site|website|subscription|offers?)\b", re.IGNORECASE),
     re.compile(r"\bbrought to you by\b", re.IGNORECASE),
@@ -86,6 +87,45 @@ _PROMO_MAX_WORDS = 90
 # compete for the same characters ("\S+\W*" backtracked quadratically on "www.!!!!… x"). A run of
 # punctuation is never given back (`\W*+`): what follows it starts with a letter, so that changes no match.
 _BARE_LINK = re.compile(r"\W*+(?:https?://|www\.)\S+(?:\s\W*)?")
+
+
+# Calls to action speak to the reader and ask for something: a click, a review, a subscription. They
+# open the paragraph or follow a question to the reader ("Love photography? Get our magazine delivered…");
+# a quote that happens to say the same ('"Send us anyone," he said') starts with its quotation mark.
+_AT_START = r"(?:^|[?!] )"
+_CALL_TO_ACTION = [re.compile(_AT_START + pattern, re.IGNORECASE) for pattern in (
+    r"(?:click|tap) here\W*$",
+    r"(?:send|email|show) us (?:your|a|an|some)\b",
+    r"tell us (?:what|your|about|how|if|whether|why|where|when)\b",
+    r"(?:get|have) (?:[\w'’&.-]+ ){1,6}delivered\b",
+    r"(?:have your say|let us know|join the (?:conversation|discussion|debate))\b",
+    r"(?:leave|add|post|share|write) (?:a|your) (?:comment|review|reply|thoughts|views)\b",
+    r"(?:email|send|share|post|tweet)(?: us)? your (?:views|thoughts|comments|photos|pictures|videos|stories"
+    r"|story|letters?|questions?|tips?|feedback)\b",
+    r"(?:ask|contact|message|follow|find|join) us (?:on|at|via|in)\b",
+)] + [re.compile(r"\b(?:click|tap|press) here (?:to|for)\b", re.IGNORECASE)]
+_CALL_TO_ACTION_MAX_WORDS = 40
+
+# A page's buttons and counters alone on a line: "comments", "Comments (48)", "12 comments", "Share this:".
+_LABEL = re.compile(
+    r"^(?:\d+ )?(?:comments?|replies|reply|share(?: this(?: article| story)?)?|like this|tweet|print|email"
+    r"|tags|topics|show comments|view comments|leave a (?:comment|reply)|comments (?:are|have been) (?:closed|disabled))"
+    r"(?: ?\(\d+\))?\W*$",
+    re.IGNORECASE,
+)
+_KICKER_MAX_WORDS = 8
+
+# "By Gwen Tallis, Transport Reporter", "Reporter: Hamish Boyd": a name, then maybe a role or a date.
+_BYLINE = re.compile(r"^(?:By|BY|by|(?:[Ww]ritten|[Pp]osted|[Rr]eported|[Ww]ords|[Ss]tory) by:?|(?:Reporter|Author"
+                     r"|Words|Writer)s?:) ?(?:[A-Z][\w.'’-]*+ ?){1,4}(?:[,|·•–-] ?[^.!?]{0,60})?$")
+_BYLINE_MAX_WORDS = 15
+
+
+def _is_kicker(paragraph: str) -> bool:
+    """A section label above a story in capitals ("FA CUP SECOND ROUND"): not a sentence, not text."""
+    letters = [c for c in paragraph if c.isalpha()]
+    return (len(letters) >= 2 and all(c.isupper() for c in letters)
+            and len(paragraph.split()) <= _KICKER_MAX_WORDS and not _SENTENCE_END.search(paragraph))
 
 
 def _is_numeric_line(line: str) -> bool:
@@ -149,8 +189,63 @@ def junk_reason(paragraph: str) -> str | None:
         return "promo"
     if _BARE_LINK.fullmatch(paragraph):
         return "bare link"
+    if n_words <= _CALL_TO_ACTION_MAX_WORDS and any(rule.search(paragraph) for rule in _CALL_TO_ACTION):
+        return "call to action"
+    if _LABEL.match(paragraph) or _is_kicker(paragraph):
+        return "label"
+    if n_words <= _BYLINE_MAX_WORDS and _BYLINE.match(paragraph):
+        return "byline"
     return None
 
 
 def clean_paragraphs(paragraphs: list[str]) -> list[str]:
-    return [p for p in paragraphs if junk_reason(p) is None]
+    """The article's paragraphs: shortcodes taken out, page furniture left out."""
+    stripped = (strip_shortcodes(p) for p in paragraphs)
+    return [p for p in stripped if p and junk_reason(p) is None]
+
+
+# WordPress-style shortcodes left in the text when a site's plugin is gone: "[button link=…] Send us
+# YOUR kit review [/button]". A tag is a shortcode when it closes, has attributes, is one of the page's
+# furniture or is closed later on; "[sic]" and "[Reuters]" are text. Values stop at brackets, so no
+# match runs past the next tag and the scan stays linear.
+_SHORTCODE_TAG = re.compile(
+    r"\[(/?)([a-z][\w-]{0,40})((?:\s++[\w-]{1,40}(?:=(?:\"[^\"\[\]]*\"|'[^'\[\]]*'|[^\s\[\]'\"]*+))?)*+)\s*+/?\]",
+    re.IGNORECASE,
+)
+_SHORTCODE_CLOSER = re.compile(r"\[/([a-z][\w-]{0,40})\]", re.IGNORECASE)
+# Shortcodes whose content is furniture too (a button's label, a caption, an embedded player).
+FURNITURE_SHORTCODES = {
+    "button", "caption", "wp_caption", "embed", "gallery", "video", "audio", "playlist", "pullquote",
+    "cta", "call_to_action", "newsletter", "subscribe", "signup", "social", "share", "ad", "ads", "advert",
+    "advertisement", "related", "related_posts", "contact-form", "contact-form-7", "mc4wp_form", "tweet",
+    "twitter", "instagram", "facebook", "youtube", "vimeo", "soundcloud", "spotify", "poll", "quiz", "btn",
+    "ad_slot", "adsense", "affiliate",
+}
+
+
+def _is_furniture(name: str) -> bool:
+    """A furniture shortcode, or a plugin's prefixed one: su_button, vc_btn, et_pb_button."""
+    return name in FURNITURE_SHORTCODES or name.rsplit("_", 1)[-1] in FURNITURE_SHORTCODES
+
+
+def strip_shortcodes(paragraph: str) -> str:
+    """The paragraph without shortcode tags, and without the content of furniture shortcodes."""
+    if "[" not in paragraph or "]" not in paragraph:
+        return paragraph
+    lower = paragraph.lower()
+    closed = {m.group(1).lower() for m in _SHORTCODE_CLOSER.finditer(paragraph)}
+    kept, pos = [], 0
+    for tag in _SHORTCODE_TAG.finditer(paragraph):
+        if tag.start() < pos:  # inside furniture already cut
+            continue
+        closing, name, attributes = tag.group(1), tag.group(2).lower(), tag.group(3)
+        if not (closing or "=" in attributes or _is_furniture(name) or name in closed):
+            continue
+        kept.append(paragraph[pos:tag.start()])
+        pos = tag.end()
+        if not closing and _is_furniture(name) and name in closed:
+            end = lower.find(f"[/{name}]", tag.end())  # the text scanned is cut, so each character once
+            if end >= 0:
+                pos = end + len(name) + 3
+    kept.append(paragraph[pos:])
+    return re.sub(r"\s+", " ", "".join(kept)).strip() if pos else paragraph

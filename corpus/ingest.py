@@ -42,23 +42,42 @@ def document_from_text(text: str, *, title: str | None = None, url: str | None =
     if markdown:
         text = _strip_markdown(text)
     lines = clean_lines(text.split("\n"))
-    blocks = split_blocks("\n".join(lines))
-    if title is None:
-        blocks = clean_paragraphs(blocks)
-        if not blocks:
-            raise IngestError("empty: no article text found")
-        title, blocks = _title_from(blocks)
-    else:
-        blocks = clean_paragraphs(blocks)
-    return _finish(Document(title=_clean_title(title), paragraphs=blocks, url=url))
+    blocks = clean_paragraphs(split_blocks("\n".join(lines)))
+    if not blocks:
+        raise IngestError("empty: no article text found")
+    # With or without a given title, the file's own headline is not text: the same file is one article.
+    headline, blocks = _split_headline(blocks, title)
+    return _finish(Document(title=_clean_title(title or headline), paragraphs=blocks, url=url))
 
 
-def _title_from(blocks: list[str]) -> tuple[str, list[str]]:
+# A block that ends with a full stop is a sentence, not a headline ("…" and "?" still end headlines).
+_SENTENCE_STOP = re.compile(r"[^.]\.[\"”’')\]]*$")
+
+
+def _is_headline(block: str) -> bool:
+    return (len(block.split()) <= 30 and len(block) <= limits.MAX_TITLE_CHARS
+            and not _SENTENCE_STOP.search(block[-20:]))
+
+
+def _split_headline(blocks: list[str], title: str | None = None) -> tuple[str, list[str]]:
+    """(headline, text): the first block when it reads as a headline or repeats the given title;
+    otherwise the article has no title line, so it is named after its opening sentence, kept as text."""
     first = blocks[0]
-    if len(first.split()) <= 30 and len(first) <= limits.MAX_TITLE_CHARS:
-        return first, blocks[1:]
-    # No title line: name the article after its opening sentence and keep that paragraph as text.
+    if _is_headline(first) or (title is not None and _same_text(first, title)):
+        return first, _drop_title_repeats(blocks[1:], title or first)
     return sentences(first)[0], blocks
+
+
+_BLURB_BEFORE_TITLE = 3  # a title repeated this near the top follows page furniture (a site blurb, a kicker)
+
+
+def _drop_title_repeats(paragraphs: list[str], title: str) -> list[str]:
+    """The headline again as a paragraph is furniture, and so is what comes before it near the top."""
+    repeats = {i for i, p in enumerate(paragraphs) if len(p) <= 2 * len(title) + 10 and _same_text(p, title)}
+    if not repeats:
+        return paragraphs
+    start = min(repeats) if min(repeats) < _BLURB_BEFORE_TITLE else 0
+    return [p for i, p in enumerate(paragraphs) if i >= start and i not in repeats]
 
 
 def _clean_title(title: str) -> str:
@@ -110,6 +129,52 @@ def _drop_code_fences(text: str) -> str:
     return "\n".join(out)
 
 
+_LIST_ITEM = re.compile(r"[ \t]*+(?:[-*+]|\d{1,9}[.)])[ \t]++(?=\S)")
+_SHORT_ITEM_WORDS = 6
+
+
+def _split_lists(text: str) -> str:
+    """List items out of their markers, read line by line: each item its own paragraph, or, when every
+    item of a list is a short label ("- flour", "- eggs"), the list as one paragraph of items joined by
+    "; ", after its lead-in line when that ends with a colon ("Ingredients: flour; eggs")."""
+    out: list[str] = []
+    items: list[str] = []
+    after_blank = False
+    for line in text.split("\n"):
+        marker = _LIST_ITEM.match(line)
+        if marker:
+            items.append(line[marker.end():].strip())
+        elif items and line.strip() and not after_blank:  # a wrapped item goes on
+            items[-1] += " " + line.strip()
+        elif items and line.strip():  # text after a blank line ends the list
+            _put_list(out, items)
+            items = []
+        if not marker and not items:
+            out.append(line)
+        after_blank = not line.strip()
+    if items:
+        _put_list(out, items)
+    return "\n".join(out)
+
+
+def _put_list(out: list[str], items: list[str]) -> None:
+    if all(len(item.split()) <= _SHORT_ITEM_WORDS and not _ends_sentence(item) for item in items):
+        joined = "; ".join(items)
+        if out and out[-1].rstrip().endswith(":"):
+            out[-1] = out[-1].rstrip() + " " + joined
+        else:
+            out.append("\n" + joined)
+        out.append("")
+    else:
+        for item in items:
+            out.extend(["", item])
+        out.append("")
+
+
+def _ends_sentence(item: str) -> bool:
+    return item.rstrip(" \"'”’)]*_").endswith((".", "!", "?", "…"))
+
+
 def _rule(pattern: str, repl, flags: int = 0):
     return partial(re.compile(pattern, flags).sub, repl)
 
@@ -128,6 +193,7 @@ _MD_STEPS = [
     _rule(r"^[ \t]{0,3}#{1,6}[ \t]+(.*)$", _heading_alone, re.MULTILINE),
     _rule(r"^[ \t]{0,3}>[ \t]?", "", re.MULTILINE),                   # block quotes
     _rule(r"^[ \t]*(?:[-*_][ \t]*){3,}$", "", re.MULTILINE),          # rules
+    _split_lists,                                                    # after rules: "* * *" is no list
     _rule(r"\*\*((?:[^*\n]|\*(?!\*))+?)\*\*", r"\1"),               # bold
     _rule(r"__((?:[^_\n]|_(?!_))+?)__", r"\1"),
     _rule(r"(?<![\w*])\*(?!\s)(" + _EMPHASIS_INSIDE.format(c=r"\*") + r")(?<!\s)\*(?![\w*])", r"\1"),  # italics
@@ -170,18 +236,19 @@ def document_from_html(html: str | bytes, *, url: str | None = None, title: str 
     text = getattr(extracted, "text", None) if extracted else None
     if not text or not text.strip():
         raise IngestError("not an article: no article text found in the page")
-    paragraphs = clean_paragraphs(
-        [p for p in (re.sub(r"\s+", " ", line).strip() for line in normalize(text).split("\n")) if p]
-    )
+    # The text rules run here too: a ticker or an ad marker inside the article's markup comes through.
+    lines = clean_lines([re.sub(r"\s+", " ", line).strip() for line in normalize(text).split("\n")])
+    paragraphs = clean_paragraphs([p for p in lines if p])
     if not paragraphs:
         raise IngestError("not an article: no article text found in the page")
     page_title = title or getattr(extracted, "title", None)
     if not page_title:
-        page_title, paragraphs = _title_from(paragraphs)
+        page_title, paragraphs = _split_headline(paragraphs)
         if not paragraphs:
             raise IngestError("not an article: no article text found in the page")
-    # The headline often comes through again as the first "paragraph", and bylines as the second.
-    while paragraphs and (_same_text(paragraphs[0], page_title) or re.fullmatch(r"By [A-Z][\w.' -]{1,60}", paragraphs[0])):
+    # The headline often comes through again (after a site blurb, or further down), bylines first.
+    paragraphs = _drop_title_repeats(paragraphs, page_title)
+    while paragraphs and re.fullmatch(r"By [A-Z][\w.' -]{1,60}", paragraphs[0]):
         paragraphs = paragraphs[1:]
     doc = Document(
         title=_clean_title(page_title),

@@ -78,3 +78,61 @@ def test_article_prose_is_kept():
 def test_lines_of_prose_next_to_numbers_survive():
     lines = ["The club's attendance was", "42,093", "", "a record for the ground, officials said."]
     assert clean_lines(lines) == ["The club's attendance was", "", "", "a record for the ground, officials said."]
+
+
+def test_shortcodes_are_taken_out_with_their_furniture():
+    """Issue #14: '[button link=...] Send us YOUR kit review [/button]' was stored as an answer."""
+    paragraphs = [
+        '[button link="https://mcm.example.co.uk/kit-reviews/submit/" size="large"] Send us YOUR kit review [/button]',
+        '[caption id="attachment_5521" align="aligncenter" width="800"] The visor has been redesigned[/caption]',
+        "[embed]https://www.youtube.com/watch?v=abc123XYZ[/embed]",
+        '[gallery ids="12,13,14"]',
+        "[dropcap]T[/dropcap]he visor stayed clear down to two degrees.",
+        "The minister called it \"a [sic] mistake\" [Reuters].",
+    ]
+    assert clean_paragraphs(paragraphs) == ["The visor stayed clear down to two degrees.",
+                                            "The minister called it \"a [sic] mistake\" [Reuters]."]
+
+
+def test_calls_to_action_and_page_labels_are_furniture():
+    for junk in ("Get Motor Cycle Monthly delivered to your door every month and save 30% on the shop price. "
+                 "Click here for more information.",
+                 "Get the Evening Echo delivered to your home from just £2 a week.",
+                 "Tell us what YOU think...", "Send us your photos from the game at sport@echo.example.net.",
+                 "Have your say in the comments below.", "Leave a comment", "Click here",
+                 "Do you use the ferry? Email your views to letters@coastalcourier.example.com",
+                 "Got a question about this bike? Ask us on Facebook.", "What do you think? Let us know in the comments.",
+                 "Love photography? Get our magazine delivered every month and save 40%.",
+                 "Was this review helpful? Send us your feedback."):
+        assert junk_reason(junk) == "call to action", junk
+    for label in ("comments", "Comments (48)", "12 comments", "Share this:", "Like this:", "FA CUP SECOND ROUND",
+                  "Comments are closed."):
+        assert junk_reason(label) == "label", label
+    for byline in ("By Gwen Tallis, Transport Reporter", "By Dan Hollis | 8 March 2024", "Reporter: Hamish Boyd"):
+        assert junk_reason(byline) == "byline", byline
+    assert clean_paragraphs(['[su_button url="https://shop.example.com/x"]Check price at Example Shop[/su_button]',
+                             "[vc_row][vc_column]The engine pulls cleanly.[/vc_column][/vc_row]"]) == ["The engine pulls cleanly."]
+
+
+def test_prose_that_looks_like_a_call_to_action_is_kept():
+    prose = [
+        '"Send us anyone you like in the next round," Ndlovu said afterwards.',
+        "Click here, the sign on the new machines says, and 400 people had borrowed books that way by lunchtime.",
+        "Click-and-collect tickets for the third round will go on sale on Monday, the club said.",
+        "Comments from visitors were mostly positive, though several said the new café was too expensive.",
+        '"Tell us what you want from your library and we will try to provide it," she said.',
+        "Manager Kevin Wilkin told us the win was worth about £100,000 to the club.",
+        "NATO and the EU met on Monday.",
+        "By Tuesday, the council had agreed to look again at the plan.",
+        "By then the ferry had gone.",
+    ]
+    assert clean_paragraphs(prose) == prose
+
+
+def test_pasted_text_loses_the_repeated_headline_and_the_blurb_before_it():
+    text = ("Brackley stun Wigan\n\nThe Echo: your team, your town, every day\n\nBrackley stun Wigan\n\n"
+            "Brackley Town knocked Wigan out of the FA Cup on Saturday.\n\nBrackley stun Wigan\n\n"
+            "The draw for the third round takes place on Sunday.")
+    doc = document_from_text(text)
+    assert doc.paragraphs == ["Brackley Town knocked Wigan out of the FA Cup on Saturday.",
+                              "The draw for the third round takes place on Sunday."]

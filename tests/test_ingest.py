@@ -20,6 +20,36 @@ def test_explicit_title_keeps_first_line_as_text():
     assert doc.paragraphs == ["Opening line.", "More text."]
 
 
+def test_given_title_drops_the_files_own_headline(corpus):
+    """Issue #14: with --title the headline stayed as paragraph 1, so the same file was two articles."""
+    data = (FIXTURES / "bbc-sport-005.txt").read_bytes()
+    plain = document_from_bytes(data, "dibaba.txt")
+    titled = document_from_bytes(data, "dibaba.txt", title="Dibaba record")
+    assert titled.title == "Dibaba record"
+    assert titled.paragraphs == plain.paragraphs
+    assert titled.paragraphs[0].startswith("Ethiopia's Tirunesh Dibaba set a new world record")
+    assert corpus.add(plain).status == "added"
+    assert corpus.add(titled).status == "duplicate"
+
+
+def test_given_title_drops_a_markdown_heading():
+    doc = document_from_bytes(b"# Dibaba breaks record\n\nShe won in Boston.\n", "d.md", title="Dibaba")
+    assert (doc.title, doc.paragraphs) == ("Dibaba", ["She won in Boston."])
+
+
+def test_a_file_of_one_sentence_is_its_own_title_and_text():
+    """A one-line note that is a sentence is an article, named after itself (it was refused)."""
+    doc = document_from_bytes(b"The council approved the harbour budget on Monday.\n", "note.txt")
+    assert doc.title == "The council approved the harbour budget on Monday."
+    assert doc.paragraphs == ["The council approved the harbour budget on Monday."]
+
+
+def test_an_opening_sentence_is_text_not_a_title():
+    doc = document_from_text("Keepers walked out on Monday.\n\nThe union said more would follow.")
+    assert doc.title == "Keepers walked out on Monday."
+    assert doc.paragraphs == ["Keepers walked out on Monday.", "The union said more would follow."]
+
+
 def test_cp1252_file_keeps_its_pound_sign():
     doc = document_from_path(FIXTURES / "bbc-sport-199-cp1252.txt")
     assert doc.title == "Chelsea sack Mutu"
@@ -39,6 +69,22 @@ def test_markdown_is_stripped():
     assert doc.paragraphs == ["Some bold text with a link.", "A section", "A quote."]
 
 
+def test_markdown_list_items_are_paragraphs_without_markers():
+    """Issue #14: a list was one paragraph with its "-" markers left in."""
+    md = ("# Rates rise\n\nThe bank made three moves:\n\n- It raised the base rate to 5.25%.\n"
+          "* It ended its bond buying,\n  a year early.\n1. It warned that inflation would stay high.\n\nMarkets fell.\n")
+    doc = document_from_bytes(md.encode(), "rates.md")
+    assert doc.paragraphs == ["The bank made three moves:", "It raised the base rate to 5.25%.",
+                              "It ended its bond buying, a year early.",
+                              "It warned that inflation would stay high.", "Markets fell."]
+
+
+def test_a_list_of_short_labels_stays_one_paragraph_after_its_lead_in():
+    md = "# Bake\n\nYou will need:\n- flour\n- two eggs\n+ milk\n\n* * *\n\nMix them well.\n"
+    assert document_from_bytes(md.encode(), "bake.md").paragraphs == ["You will need: flour; two eggs; milk",
+                                                                       "Mix them well."]
+
+
 def test_html_extracts_article_without_boilerplate():
     doc = document_from_path(FIXTURES / "article.html")
     assert doc.title == "Harbour bridge reopens after repairs"
@@ -50,6 +96,25 @@ def test_html_extracts_article_without_boilerplate():
     assert "tolls would stay frozen" in body
     for junk in ("Subscribe", "newsletter", "Copyright", "Most read", "Celebrity chef", "Advertisement", "8,171.12"):
         assert junk not in body, junk
+
+
+SAVED_PAGES = ["kit-review-helmet", "council-bins", "cup-upset", "library-reopens", "ferry-fares",
+               "bike-first-ride", "school-meals"]
+
+
+@pytest.mark.parametrize("page", SAVED_PAGES)
+def test_saved_pages_keep_exactly_the_article(page):
+    """Issue #14: buttons, calls to action, "comments", a site blurb and the headline again came through
+    as paragraphs. Each saved page has its article's paragraphs by hand beside it (NAME.truth.txt)."""
+    doc = document_from_path(FIXTURES / "pages" / f"{page}.html")
+    assert doc.paragraphs == (FIXTURES / "pages" / f"{page}.truth.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_a_review_page_keeps_its_text_and_loses_its_buttons():
+    """camera-review.html: its specifications box ([toggle]) is kept, as unknown shortcodes keep their text."""
+    doc = document_from_path(FIXTURES / "pages" / "camera-review.html")
+    truth = (FIXTURES / "pages" / "camera-review.truth.txt").read_text(encoding="utf-8").splitlines()
+    assert [p for p in doc.paragraphs if not p.startswith("Sensor: 40MP")] == truth
 
 
 @pytest.mark.parametrize("data,name,reason", [

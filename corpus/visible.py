@@ -5,6 +5,7 @@ file: isolation is where the data lives, not a filter each query must remember.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from .languages import DEFAULT, language
 from .store import Store
 from .text import content_terms, index_text
 from .vocabulary import VisibleVocabulary, vocabulary_of
+
+log = logging.getLogger("articlebot.semantic")
 
 
 @dataclass
@@ -31,7 +34,11 @@ class Visible:
     @property
     def query_vector(self):
         if self._query is not None and hasattr(self._query, "result"):
-            self._query = self._query.result()
+            try:
+                self._query = self._query.result()
+            except Exception:  # the model failed on this question: answer it from the words alone
+                log.exception("could not encode the question; answering from its words alone")
+                self._query = None
         return self._query
 
     def matrix(self, part: Part):

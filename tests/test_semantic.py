@@ -137,3 +137,14 @@ def test_a_missing_model_through_dotenv_is_one_line_and_words_still_answer(tmp_p
     assert answer["answered"]
     out = run("embed", cwd=tmp_path)
     assert out.returncode == 1 and out.stderr.count("\n") == 1 and "no such directory" in out.stderr
+
+
+def test_a_question_the_model_fails_on_is_answered_from_its_words(embedded, monkeypatch):
+    encoder = embedded.semantic.encoder()
+
+    def broken(texts):
+        raise RuntimeError("the model failed")
+
+    monkeypatch.setattr(encoder, "encode_queries", broken)
+    answer = embedded.ask("what did Kolokoltsev say about Interpol")
+    assert answer.answered and answer.results[0].text.startswith(INTERPOL_OPENINGS)

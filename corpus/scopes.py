@@ -48,6 +48,7 @@ class Corpus:
         self._guilds: OrderedDict[str, Store] = OrderedDict()
         self._guilds_lock = threading.Lock()
         self._purging: set[str] = set()  # guilds whose file is being deleted: not to be opened again
+        self._opening: dict[str, threading.Lock] = {}  # one opener a guild file at a time
 
     # -- opening -----------------------------------------------------------------------------------
     @classmethod
@@ -99,29 +100,49 @@ class Corpus:
     def _guild_store(self, scope: str, *, create: bool = False) -> Store | None:
         """The guild's file, opened (and with `create`, made) on demand; None when it has none."""
         with self._guilds_lock:
-            store = self._guilds.get(scope)
+            store = self._cached(scope)
             if store is not None:
-                self._guilds.move_to_end(scope)
                 return store
-            path = self.guild_path(scope)
             if scope in self._purging:
                 if create:
                     raise CorpusError("this server's articles are being removed; try again in a moment")
                 return None
-            if not path.exists() and not create:
+            if not create and not self.guild_path(scope).exists():
                 return None
-            if create:
-                self.guild_dir.mkdir(exist_ok=True)
-            store = Store(path, scope, readonly=self.readonly)
-            try:
-                store.migrate()
-            except sqlite3.Error as exc:
-                raise database.explain(exc, path) from exc
-            self._guilds[scope] = store
-            while len(self._guilds) > OPEN_GUILD_FILES:
-                _, evicted = self._guilds.popitem(last=False)
-                evicted.close()
-            return store
+            opening = self._opening.setdefault(scope, threading.Lock())
+        # Opened (and, after an upgrade, migrated) outside the lock every guild shares: a guild whose file
+        # takes seconds to migrate holds up its own questions only.
+        with opening:
+            with self._guilds_lock:
+                store = self._cached(scope)
+                if store is None and (scope in self._purging
+                                      or (not create and not self.guild_path(scope).exists())):
+                    return None  # removed while this thread waited: never recreate it
+            if store is None:
+                store = self._open_guild_file(scope, create)
+                with self._guilds_lock:
+                    self._guilds[scope] = store
+                    while len(self._guilds) > OPEN_GUILD_FILES:
+                        _, evicted = self._guilds.popitem(last=False)
+                        evicted.close()
+        return store
+
+    def _cached(self, scope: str) -> Store | None:
+        store = self._guilds.get(scope)
+        if store is not None:
+            self._guilds.move_to_end(scope)
+        return store
+
+    def _open_guild_file(self, scope: str, create: bool) -> Store:
+        path = self.guild_path(scope)
+        if create:
+            self.guild_dir.mkdir(exist_ok=True)
+        store = Store(path, scope, readonly=self.readonly)
+        try:
+            store.migrate()
+        except sqlite3.Error as exc:
+            raise database.explain(exc, path) from exc
+        return store
 
     def _stores(self, guild_id) -> list[Store]:
         """The files a guild sees, its own first."""

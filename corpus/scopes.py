@@ -115,6 +115,8 @@ class Corpus:
         with opening:
             with self._guilds_lock:
                 store = self._cached(scope)
+                if store is None and scope in self._purging and create:
+                    raise CorpusError("this server's articles are being removed; try again in a moment")
                 if store is None and (scope in self._purging
                                       or (not create and not self.guild_path(scope).exists())):
                     return None  # removed while this thread waited: never recreate it

@@ -154,7 +154,9 @@ def load_encoder(setting: str | os.PathLike | None = None, *, threads: int = 1,
 
 
 def _packaged(threads: int, batch_size: int, cache_dir: Path) -> Encoder:
-    data = e5_package.read_verified(e5_package.weights_path())
+    cache = model_cache.path_for(cache_dir, e5_package.MODEL_NAME, e5_package.build_key())
+    cached = model_cache.read(cache)
+    data = e5_package.read_verified(e5_package.weights_path())  # the tokenizer comes from it, cached or not
     config, tokenizer, tensors = e5_package.parse(data)
     usage = Usage("mean", e5_package.QUERY_PREFIX, e5_package.PASSAGE_PREFIX, config["max_positions"])
 
@@ -162,14 +164,15 @@ def _packaged(threads: int, batch_size: int, cache_dir: Path) -> Encoder:
         return Encoder(name=e5_package.MODEL_NAME, version=e5_package.version(), model=model,
                        tokenizer=tokenizer, usage=usage, threads=threads, batch_size=batch_size, weights=weights)
 
-    cache = model_cache.path_for(cache_dir, e5_package.MODEL_NAME, e5_package.build_key())
-    cached = model_cache.read(cache)
     if cached is not None:
+        del tensors, data  # not needed now: the session is made with the cached graph alone in memory
         try:
             return encoder(*cached)
         except ModelError as exc:  # checksum right, yet onnxruntime refuses it: build it again
             log.warning("the cached model %s does not load (%s): building it again", cache, exc)
         del cached
+        data = e5_package.read_verified(e5_package.weights_path())
+        config, _, tensors = e5_package.parse(data)
     model, weights = e5_package.build_graph(config, tensors)
     del tensors, data
     model_cache.write(cache, model, weights)

@@ -249,6 +249,17 @@ def test_a_damaged_cache_file_is_rebuilt_and_gives_the_right_vectors(encoder, ca
     assert target.read_bytes() == good  # built again, and kept for the next process
 
 
+def test_a_cache_file_onnxruntime_refuses_is_rebuilt(encoder, cached_file, tmp_path, caplog):
+    """A whole file (its checksum right) holding a graph this onnxruntime cannot load: built again."""
+    cache = tmp_path / "cache"
+    model_cache.write(cache / cached_file.name, b"\x08\x07not really an onnx graph", {})
+    with caplog.at_level(logging.WARNING, logger="articlebot.encoder"):
+        rebuilt = load_encoder(cache_dir=cache)
+    assert np.allclose(rebuilt.encode_queries(CACHE_TEXTS), encoder.encode_queries(CACHE_TEXTS), atol=1e-6)
+    assert [r.getMessage() for r in caplog.records if "does not load" in r.getMessage()]
+    assert (cache / cached_file.name).read_bytes() == cached_file.read_bytes()
+
+
 def test_an_unwritable_cache_directory_still_gives_the_model(encoder, tmp_path, caplog):
     blocker = tmp_path / "a-file"
     blocker.write_text("the cache directory would have to be created inside this file")

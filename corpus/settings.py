@@ -33,6 +33,7 @@ ALLOW_PRIVATE_URLS = "ARTICLEBOT_ALLOW_PRIVATE_URLS"
 FETCH_TIMEOUT = "ARTICLEBOT_FETCH_TIMEOUT"
 SEMANTIC = "ARTICLEBOT_SEMANTIC"
 MODEL = "ARTICLEBOT_MODEL"
+CACHE_DIR = "ARTICLEBOT_CACHE_DIR"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -140,6 +141,23 @@ def model(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """``ARTICLEBOT_MODEL``: a directory with another sentence model (model.onnx + tokenizer.json);
     None: the model the articlebot package installs."""
     return get(MODEL, env)
+
+
+def cache_dir(env: Optional[Mapping[str, str]] = None) -> Path:
+    """``ARTICLEBOT_CACHE_DIR``: where the built sentence model is kept between runs (corpus/model_cache.py);
+    default: the user's cache directory, e.g. ``~/.cache/articlebot``."""
+    value = get(CACHE_DIR, env)
+    return Path(value).expanduser() if value else default_cache_dir()
+
+
+def default_cache_dir() -> Path:
+    """The platform's per-user cache directory for articlebot (what platformdirs would say, in a few lines)."""
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "articlebot" / "Cache"
+    if os.uname().sysname == "Darwin":
+        return Path.home() / "Library" / "Caches" / "articlebot"
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "articlebot"
 
 
 @dataclass(frozen=True)

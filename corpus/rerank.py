@@ -52,14 +52,14 @@ ANSWER_MODEL = {"sentence": 0.17, "context": 0.67, "rarest": 0.16}
 ANSWERED_THRESHOLD = 0.41
 # With vectors: a passage also answers when it means what the question asks (e5 cosines crowd between 0.7
 # and 0.95) and shares a little of its wording; fitted like the rest (fit_answered_with_meaning).
-MEANING_ANSWERED = {"coverage": 0.42, "cosine": 0.88, "cosine_coverage": 0.1}
+MEANING_ANSWERED = {"coverage": 0.42, "cosine": 0.86, "cosine_coverage": 0.1}
 
 
 def answers(best: Candidate) -> bool:
     """Whether the best candidate answers the question, by its coverage (and its meaning, with vectors)."""
     f = best.features
-    if "cosine" not in f:
-        return best.coverage >= ANSWERED_THRESHOLD
+    if "cosine" not in f or best.cosine is None:
+        return best.coverage >= ANSWERED_THRESHOLD  # by its words: a paragraph still waiting for its vector too
     m = MEANING_ANSWERED
     return best.coverage >= m["coverage"] or (f["cosine"] >= m["cosine"] and best.coverage >= m["cosine_coverage"])
 

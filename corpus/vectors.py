@@ -81,12 +81,10 @@ class Matrix:
     generation: int
     model: str
 
-    def nearest(self, query: np.ndarray, k: int = NEAREST, among: set[int] | None = None) -> dict[int, float]:
-        """Cosine of the `k` nearest paragraphs ({paragraph id: cosine}); `among` limits to those ids."""
+    def similarities(self, query: np.ndarray) -> "Similarities":
+        """The cosine of every paragraph of the file to the question, computed once a question."""
         import numpy as np
 
-        if not len(self.ids):
-            return {}
         # einsum over the int8 rows directly: no float copy of the matrix, and no BLAS call (an OpenBLAS
         # tuned for another core can be 20x slower on a matrix-vector product than this loop).
         sims = np.empty(len(self.ids), dtype=np.float32)
@@ -94,28 +92,36 @@ class Matrix:
             sims[start:start + _CHUNK] = np.einsum("ij,j->i", self.vecs[start:start + _CHUNK], query,
                                                    dtype=np.float32)
         sims *= self.scales
+        return Similarities(self, sims)
+
+
+@dataclass
+class Similarities:
+    """A question's cosines to one file's paragraphs."""
+    matrix: Matrix
+    sims: "np.ndarray"
+
+    def nearest(self, k: int = NEAREST, among: set[int] | None = None) -> dict[int, float]:
+        """Cosine of the `k` nearest paragraphs ({paragraph id: cosine}); `among` limits to those ids."""
+        import numpy as np
+
+        ids, sims = self.matrix.ids, self.sims
+        if not len(ids):
+            return {}
         if among is not None:
-            mask = np.isin(self.ids, np.fromiter(among, dtype=np.int64, count=len(among)))
+            mask = np.isin(ids, np.fromiter(among, dtype=np.int64, count=len(among)))
             sims = np.where(mask, sims, -np.inf)
         k = min(k, len(sims))
         top = np.argpartition(-sims, k - 1)[:k]
-        return {int(self.ids[i]): float(sims[i]) for i in top if np.isfinite(sims[i])}
+        return {int(ids[i]): float(sims[i]) for i in top if np.isfinite(sims[i])}
 
-    def cosines(self, query: np.ndarray, pids: list[int]) -> dict[int, float]:
+    def cosines(self, pids: list[int]) -> dict[int, float]:
         """Cosine of given paragraphs (those that have a vector)."""
         import numpy as np
 
-        index = {int(p): i for i, p in enumerate(self.ids)} if len(pids) > 50 else None
-        out = {}
-        for pid in pids:
-            if index is not None:
-                i = index.get(pid)
-            else:
-                hits = np.nonzero(self.ids == pid)[0]
-                i = int(hits[0]) if len(hits) else None
-            if i is not None:
-                out[pid] = float(np.einsum("j,j->", self.vecs[i], query, dtype=np.float32) * self.scales[i])
-        return out
+        ids = self.matrix.ids
+        rows = np.searchsorted(ids, pids)  # ids are sorted (loaded in paragraph order)
+        return {int(p): float(self.sims[r]) for p, r in zip(pids, rows) if r < len(ids) and ids[r] == p}
 
 
 _load_lock = threading.Lock()

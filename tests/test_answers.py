@@ -56,6 +56,11 @@ def test_a_word_is_never_reported_as_read_as_itself(news):
     "does anyone want pizza?",
     "what time is the meeting?",
     "hi",
+    "thanks, that was really helpful!",  # thanks, asking after the bot, jokes: chat lines, not questions
+    "can you tell me a joke",
+    "hey bot how's your day going",
+    "is the bot down or is it just me",
+    "what time does the meeting start today",
 ])
 def test_not_answered(news, question):
     assert news.ask(question).answered is False

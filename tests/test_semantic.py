@@ -148,3 +148,27 @@ def test_a_question_the_model_fails_on_is_answered_from_its_words(embedded, monk
     monkeypatch.setattr(encoder, "encode_queries", broken)
     answer = embedded.ask("what did Kolokoltsev say about Interpol")
     assert answer.answered and answer.results[0].text.startswith(INTERPOL_OPENINGS)
+
+
+@pytest.mark.parametrize("question", [
+    "thanks, that was really helpful!",          # chat lines an ask channel receives
+    "can you tell me a joke",
+    "hey bot how's your day going",
+    "is the bot down or is it just me",
+    "what time does the meeting start today",
+    "how much is spotify premium a month",       # about nothing the articles hold
+    "what did boris johnson say about brexit",
+])
+def test_with_vectors_small_talk_and_unheld_questions_are_not_answered(embedded, question):
+    assert embedded.ask(question).answered is False
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("what did Kolokoltsev say about Interpol", "The Russian minister complained"),
+    ("will the wave disaster hurt the region's economy much", "In its first overview of the disaster"),
+    ("how did the tsunami affect factories", "In its first overview of the disaster"),
+])
+def test_with_vectors_a_question_the_articles_answer_is_answered(embedded, question, opening):
+    answer = embedded.ask(question, limit=3)
+    assert answer.answered
+    assert any(p.text.startswith(opening) for p in answer.results)

@@ -6,6 +6,7 @@
     python benchmarks/scale.py --guilds 10 --profile 300   # + cProfile of 300 guild asks
     python benchmarks/scale.py --many-guilds           # one small guild beside 10/100/500 others (scale_guilds.py)
     python benchmarks/scale.py --schema-cost           # K FTS5 tables in one file: a connection's first query
+    python benchmarks/scale.py --guilds 50 --db-dir /tmp/scale-n50 --meaning   # searching by meaning on
 
 Corpus layout for a given N (what a bot in N Discord servers holds): every BBC article (2,225 files,
 ~10.5k paragraphs) is added once to each of N guild scopes with Corpus.add(doc, guild_id=G), plus once
@@ -29,6 +30,13 @@ Each N runs in a fresh subprocess so peak RSS (VmHWM) is per N. In it:
   the question double-quoted and OR-ed.
   The first ask of a process loads the vocabulary; it is timed on its own ("first ask") and the
   percentiles are over the warm asks that follow.
+Words only (ARTICLEBOT_SEMANTIC=0) unless --meaning. With --meaning the worker first gives every file's
+paragraphs their vectors, as `articlebot embed` does (the shared file, then the guild files, whose texts
+are reused, not encoded again: encoded and wall/CPU time are reported for each part), so the size counts
+the vectors; the asks then search by meaning too, and are asked twice: as the bot asks them (the question
+encoded on a thread beside the lexical stages) and with the question's vector already made ("vector
+given", i.e. everything but the encoding), beside the encoding alone. CPU times count both threads.
+Targets checked: issue 12's for --meaning (TARGETS_MEANING), issue 5's otherwise.
 The parent copies corpus/ to a temporary directory first and every worker imports that copy, so all N of
 one run measure the same engine even while corpus/ is being edited (--live-engine to skip).
 Stdlib + the articlebot package only. Results and their reading: docs/performance.md.
@@ -71,6 +79,12 @@ TARGETS = {  # at N = 50 (~500k paragraphs)
     "ingest_articles_s": 200.0,
     "peak_rss_mb": 400.0,
     "size_vs_raw": 3.0,
+}
+TARGETS_MEANING = {  # issue 12, searching by meaning on, at N = 50
+    "ask_p50_ms": 30.0,
+    "ask_p99_ms": 90.0,
+    "peak_rss_mb": 600.0,
+    "size_vs_raw": 4.0,
 }
 
 
@@ -224,6 +238,8 @@ def size_breakdown(conn: sqlite3.Connection) -> dict:
     for name, size in rows:
         if name.startswith("paragraphs_fts_"):
             key = "fts " + name[len("paragraphs_fts_"):]
+        elif name.startswith("embeddings"):
+            key = "vectors"
         elif name.startswith("sqlite_autoindex_") or name in ("paragraphs_article_position", "articles_scope_hash"):
             key = "indexes"
         else:
@@ -232,8 +248,60 @@ def size_breakdown(conn: sqlite3.Connection) -> dict:
     return dict(sorted(groups.items(), key=lambda kv: -kv[1]))
 
 
+def embed_all(corpus) -> dict:
+    """What `articlebot embed` does (Corpus.pending_vectors(every_file=True), then Corpus.embed), timed in
+    two parts: the shared file, then the guild files (whose texts the shared file's encoding already made)."""
+    t = time.perf_counter()
+    embedder = corpus.semantic.embedder()
+    if embedder is None:
+        raise SystemExit(f"--meaning: searching by meaning is {corpus.semantic.status}")
+    out = {"model_load_s": time.perf_counter() - t}
+    pending = corpus.pending_vectors(every_file=True)
+    for part, stores in (("shared", [s for s, _ in pending if s is corpus.shared]),
+                         ("guilds", [s for s, _ in pending if s is not corpus.shared])):
+        encoded, t, c = embedder.encoded, time.perf_counter(), time.process_time()
+        stored = corpus.embed(stores)
+        out[part] = {"files": len(stores), "stored": stored, "encoded": embedder.encoded - encoded,
+                     "wall_s": time.perf_counter() - t, "cpu_s": time.process_time() - c}
+        log(f"embedded {part}: {out[part]}")
+    return out
+
+
+class QuestionEncoding:
+    """Times the encoder's question encodings (on the thread that makes them) and keeps each vector, so
+    that the asks can be repeated with the vector already made."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder, self.original = encoder, encoder.encode_queries
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+        self.vectors: dict[str, object] = {}
+        encoder.encode_queries = self._timed
+
+    def _timed(self, texts: list[str]):
+        c, t = time.thread_time(), time.perf_counter()
+        out = self.original(texts)
+        self.wall.append(time.perf_counter() - t)
+        self.cpu.append(time.thread_time() - c)
+        self.vectors[texts[0]] = out[0]
+        return out
+
+
+def matrices_mb(corpus) -> float:
+    """Paragraph vectors held in memory: the arrays of each open file's matrix (cached on its Store), and
+    of any pool of vectors the matrices share."""
+    import numpy as np
+    from corpus import vectors
+
+    stores = [corpus.shared, *corpus._guilds.values()]
+    held = [s.matrix_cache for s in stores if getattr(s, "matrix_cache", None) is not None]
+    held += [v for v in vars(vectors).values() if hasattr(v, "vecs") and not isinstance(v, type)]
+    return sum(a.nbytes for m in held for a in vars(m).values() if isinstance(a, np.ndarray)) / 1e6
+
+
 def worker(args) -> dict:
     os.environ["ARTICLEBOT_SAMPLES"] = "0"
+    os.environ["ARTICLEBOT_SEMANTIC"] = "1" if args.meaning else "0"
     import corpus as corpus_pkg
     from corpus import Corpus
     from corpus.errors import IngestError
@@ -332,6 +400,8 @@ def worker(args) -> dict:
             "paragraphs_s_by_5pct": para_rates,
         }
         log(f"N={n}: stored {done:,} adds in {store_s:.1f}s ({done / store_s:.0f} articles/s)")
+    if args.meaning:
+        result["embed"] = embed_all(corpus)
     result["rss_after_ingest_mb"] = peak_rss_mb()
 
     wal_before = sum(Path(f"{f}-wal").stat().st_size for f in database_files(db) if Path(f"{f}-wal").exists())
@@ -355,6 +425,14 @@ def worker(args) -> dict:
     guild_of = [guild_ids[i % n] for i in range(len(questions))]
     shared = "shared"
 
+    encoding = None
+    if args.meaning:
+        t = time.perf_counter()
+        encoding = QuestionEncoding(corpus.semantic.encoder())
+        result["model_load_ms"] = (time.perf_counter() - t) * 1000
+        result["rss_after_model_mb"] = peak_rss_mb()
+    # CPU: the main thread's; with meaning, the process's (the question is encoded on another thread)
+    cpu_clock = time.process_time if args.meaning else time.thread_time
     t = time.perf_counter()
     corpus.ask(questions[0], guild_id=guild_of[0])
     result["first_ask_ms"] = (time.perf_counter() - t) * 1000
@@ -362,22 +440,33 @@ def worker(args) -> dict:
     def timed_engine(guild: bool) -> tuple[list[float], dict]:
         times, cpu, answered, found = [], [], 0, 0
         for i, q in enumerate(questions):
-            c = time.thread_time()
+            c = cpu_clock()
             t = time.perf_counter()
             a = corpus.ask(q, guild_id=guild_of[i] if guild else None)
             times.append(time.perf_counter() - t)
-            cpu.append(time.thread_time() - c)
+            cpu.append(cpu_clock() - c)
             answered += a.answered
             sent = re.sub(r"\s+", " ", sentences[i])
             found += any(sent in p.text for p in a.results)
+        # after each guild's first ask, which loads its file's words (and vectors) into memory
+        warm = {"warm": {**latency(times[n:]), "cpu": latency(cpu[n:])}} if guild and len(times) > n else {}
         return times, {"answered": answered / len(questions), "found_at_5": found / len(questions),
-                       "cpu": latency(cpu)}
+                       "cpu": latency(cpu), **warm}
 
     result["load_before_ask"] = os.getloadavg()
     log(f"N={n}: asking {len(questions)} questions, guild scope")
     guild_t, guild_q = timed_engine(True)
     log(f"N={n}: asking {len(questions)} questions, shared scope")
     shared_t, shared_q = timed_engine(False)
+    if encoding:
+        result["question_encoding"] = {**latency(encoding.wall), "cpu": latency(encoding.cpu)}
+        result["rss_after_meaning_asks_mb"] = peak_rss_mb()
+        result["matrices_mb"] = matrices_mb(corpus)
+        made = encoding.vectors  # the same asks again, each question's vector already made
+        corpus.semantic.question_vector = lambda q: made[q]
+        log(f"N={n}: asking again with the question vectors given")
+        given_guild_t, given_guild_q = timed_engine(True)
+        given_shared_t, given_shared_q = timed_engine(False)
 
     plain = PlainFTS()
     para_text = {}
@@ -411,6 +500,9 @@ def worker(args) -> dict:
         "ratio_guild_median": statistics.median(e / p for e, p in zip(guild_t, plain_guild_t)),
         "ratio_shared_median": statistics.median(e / p for e, p in zip(shared_t, plain_shared_t)),
     }
+    if encoding:
+        result["ask"]["guild_given"] = {**latency(given_guild_t), **given_guild_q}
+        result["ask"]["shared_given"] = {**latency(given_shared_t), **given_shared_q}
     result["rss_after_ask_mb"] = peak_rss_mb()
     result["load_after_ask"] = os.getloadavg()
 
@@ -474,17 +566,34 @@ def table(results: list[dict], info: dict, args, questions_meta: dict) -> str:
     row("  store paragraphs/s first/last 10%",
         lambda r: f"{ing(r)['first_tenth_paragraphs_s']:,.0f} / {ing(r)['last_tenth_paragraphs_s']:,.0f}")
     row("  ingest wall time (store only)", lambda r: f"{ing(r)['store_s']:,.0f} s")
+    if any(r.get("embed") for r in results):
+        emb = lambda r, part: r["embed"][part]  # noqa: E731
+        row("embed shared file: stored / encoded", lambda r: f"{emb(r, 'shared')['stored']:,} / "
+                                                             f"{emb(r, 'shared')['encoded']:,}")
+        row("  wall / CPU", lambda r: f"{emb(r, 'shared')['wall_s']:,.0f} / {emb(r, 'shared')['cpu_s']:,.0f} s")
+        row("embed guild files: stored / encoded", lambda r: f"{emb(r, 'guilds')['stored']:,} / "
+                                                             f"{emb(r, 'guilds')['encoded']:,}")
+        row("  wall / CPU ", lambda r: f"{emb(r, 'guilds')['wall_s']:,.0f} / {emb(r, 'guilds')['cpu_s']:,.0f} s")
     row("database size (after checkpoint)", lambda r: f"{r['db_bytes'] / 1e6:,.0f} MB")
     row("  database files", lambda r: f"{r['db_files']:,}")
     row("  size / raw text files", lambda r: f"{r['size_vs_raw']:.2f}x")
     row("  size / stored paragraph text", lambda r: f"{r['size_vs_text']:.2f}x")
     row("ask guild scope p50/p95/p99 ms", lambda r: fmt_lat(r["ask"]["guild"]))
+    row("  after each guild's first ask", lambda r: fmt_lat(r["ask"]["guild"]["warm"]))
     row("ask shared scope p50/p95/p99 ms", lambda r: fmt_lat(r["ask"]["shared"]))
     row("plain FTS5 bm25, guild's files p50/p95/p99", lambda r: fmt_lat(r["ask"]["plain"]))
     row("plain FTS5 bm25, shared file p50/p95/p99", lambda r: fmt_lat(r["ask"]["plain_shared"]))
     row("  engine CPU time guild p50/p95/p99", lambda r: fmt_lat(r["ask"]["guild"]["cpu"]))
+    row("    after each guild's first ask", lambda r: fmt_lat(r["ask"]["guild"]["warm"]["cpu"]))
     row("  engine CPU time shared p50/p95/p99", lambda r: fmt_lat(r["ask"]["shared"]["cpu"]))
     row("  plain CPU time guild p50/p95/p99", lambda r: fmt_lat(r["ask"]["plain"]["cpu"]))
+    if any(r.get("question_encoding") for r in results):
+        row("question encoding alone p50/p95/p99", lambda r: fmt_lat(r["question_encoding"]))
+        row("  its CPU time p50/p95/p99", lambda r: fmt_lat(r["question_encoding"]["cpu"]))
+        row("ask guild, vector given p50/p95/p99", lambda r: fmt_lat(r["ask"]["guild_given"]))
+        row("  CPU time p50/p95/p99", lambda r: fmt_lat(r["ask"]["guild_given"]["cpu"]))
+        row("ask shared, vector given p50/p95/p99", lambda r: fmt_lat(r["ask"]["shared_given"]))
+        row("  CPU time p50/p95/p99 ", lambda r: fmt_lat(r["ask"]["shared_given"]["cpu"]))
     row("engine/plain guild p50, p99 (median)",
         lambda r: f"{r['ask']['guild']['p50'] / r['ask']['plain']['p50']:.2f}x, "
                   f"{r['ask']['guild']['p99'] / r['ask']['plain']['p99']:.2f}x "
@@ -503,6 +612,10 @@ def table(results: list[dict], info: dict, args, questions_meta: dict) -> str:
                                                       f"-{r['load_after_ask'][0]:.1f}")
     row("peak RSS (whole process)", lambda r: f"{r['peak_rss_mb']:,.0f} MB")
     row("  RSS after parse / ingest", lambda r: f"{r['rss_after_parse_mb']:,.0f} / {r['rss_after_ingest_mb']:,.0f} MB")
+    if any(r.get("question_encoding") for r in results):
+        row("  RSS after model load / asks", lambda r: f"{r['rss_after_model_mb']:,.0f} / "
+                                                      f"{r['rss_after_meaning_asks_mb']:,.0f} MB")
+        row("  vector matrices in memory", lambda r: f"{r['matrices_mb']:,.0f} MB")
 
     w0 = max(len(label) for label, _ in rows) + 2
     ws = [max(len(c), *(len(v[i]) for _, v in rows)) + 2 for i, c in enumerate(cols)]
@@ -518,7 +631,8 @@ def table(results: list[dict], info: dict, args, questions_meta: dict) -> str:
                  f"parse {first['parsed'] / first['parse_s']:.0f} articles/s; layout: N guild copies"
                  f"{' + 1 shared copy' if first['shared_copy'] else ''}, interleaved")
     lines.append(f"questions: {questions_meta['count']} from {args.questions.name} "
-                 f"({questions_meta['typos']} with a typo), guild asks cycle over the N guilds")
+                 f"({questions_meta['typos']} with a typo), guild asks cycle over the N guilds; "
+                 f"{'searching by meaning' if args.meaning else 'words only'}")
     lines.append("")
     lines.append("".ljust(w0) + "".join(c.rjust(w) for c, w in zip(cols, ws)))
     for label, vals in rows:
@@ -528,8 +642,9 @@ def table(results: list[dict], info: dict, args, questions_meta: dict) -> str:
 
 def targets(results: list[dict]) -> str:
     big = max(results, key=lambda r: r["guilds"])
-    lines = [f"targets (checked at N={big['guilds']}, {big['paragraphs']:,} paragraphs"
-             f"{'' if big['guilds'] >= 50 else '; the targets are set for N=50'}):"]
+    meaning = "question_encoding" in big
+    lines = [f"{'issue 12' if meaning else 'issue 5'} targets (checked at N={big['guilds']}, "
+             f"{big['paragraphs']:,} paragraphs{'' if big['guilds'] >= 50 else '; the targets are set for N=50'}):"]
 
     def check(name, value, limit, unit, higher_is_better=False):
         ok = value >= limit if higher_is_better else value <= limit
@@ -537,6 +652,14 @@ def targets(results: list[dict]) -> str:
         lines.append(f"  {'MET ' if ok else 'MISS'}  {name:<34} {value:>9.2f}{unit}  (target {op} {limit:g}{unit})")
 
     a = big["ask"]
+    if meaning:
+        for scope in ("guild", "shared"):
+            for p in ("p50", "p99"):
+                check(f"ask {p}, {scope} scope", a[scope][p], TARGETS_MEANING[f"ask_{p}_ms"], " ms")
+                check(f"ask {p}, {scope} scope, CPU time", a[scope]["cpu"][p], TARGETS_MEANING[f"ask_{p}_ms"], " ms")
+        check("peak RSS", big["peak_rss_mb"], TARGETS_MEANING["peak_rss_mb"], " MB")
+        check("database size / raw text", big["size_vs_raw"], TARGETS_MEANING["size_vs_raw"], "x")
+        return "\n".join(lines)
     check("ask p50, guild scope", a["guild"]["p50"], TARGETS["ask_p50_ms"], " ms")
     check("ask p99, guild scope", a["guild"]["p99"], TARGETS["ask_p99_ms"], " ms")
     check("ask p50, shared scope", a["shared"]["p50"], TARGETS["ask_p50_ms"], " ms")
@@ -569,6 +692,9 @@ def main(argv=None) -> int:
     ap.add_argument("--no-sizes", dest="sizes", action="store_false", help="skip the dbstat size breakdown")
     ap.add_argument("--profile", type=int, default=0, metavar="K", help="cProfile K guild asks per N")
     ap.add_argument("--json-out", type=Path, help="write the raw results as JSON")
+    ap.add_argument("--meaning", action="store_true",
+                    help="search by meaning: embed what has no vector yet (timed), then ask with the question "
+                         "encoded and again with its vector given; issue 12's targets (default: words only)")
     ap.add_argument("--live-engine", action="store_true",
                     help="import corpus/ as it is when each N starts (default: a snapshot taken at the start, "
                          "so every N runs the same engine code while corpus/ is being edited)")
@@ -618,7 +744,7 @@ def main(argv=None) -> int:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(n), "--bbc", str(args.bbc),
                "--questions", str(args.questions), "--count", str(args.count), "--profile", str(args.profile)]
         for flag, on in (("--rebuild", args.rebuild), ("--no-shared-copy", args.no_shared_copy),
-                         ("--no-sizes", not args.sizes)):
+                         ("--no-sizes", not args.sizes), ("--meaning", args.meaning)):
             if on:
                 cmd.append(flag)
         if args.db_dir:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 import time
 
@@ -35,7 +36,8 @@ class Vocabulary:
         self.loaded_at = 0.0
 
     def load(self, conn, generation: int) -> "Vocabulary":
-        df = dict(conn.execute("SELECT word, df FROM words WHERE df > 0"))
+        # Interned: a word many files hold (the same article in fifty guilds) is one string in memory.
+        df = {sys.intern(word): n for word, n in conn.execute("SELECT word, df FROM words WHERE df > 0")}
         by_length: dict[int, list[str]] = {}
         for word in df:
             by_length.setdefault(len(word), []).append(word)

@@ -19,9 +19,9 @@ from .text import index_text_of_terms
 
 DEFAULT_NAME = "articlebot.db"
 # A new file's pages (set before its first write; an older file gets them when migrated to schema 5). With
-# rows of about 800 bytes, 4 KiB pages left 16% of the paragraphs table empty (rows that did not fit), 8 KiB
-# pages leave 9%; 16 KiB saved little more on all of BBC and made a 100-article guild's file a fifth larger
-# (every table and index takes at least one page).
+# rows of about 800 bytes, 4 KiB pages left 15% of the paragraphs table empty (rows that did not fit), 8 KiB
+# pages leave 8%; 16 KiB saved 1% more on all of BBC and made a 100-article guild's file a fifth larger
+# (every table and index takes at least one page). See docs/performance.md, "Database size".
 PAGE_SIZE = 8192
 
 

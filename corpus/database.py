@@ -18,11 +18,6 @@ from .errors import CorpusError, DiskFullError, StorageError
 from .text import index_text_of_terms
 
 DEFAULT_NAME = "articlebot.db"
-# A new file's pages (set before its first write; an older file gets them when migrated to schema 5). With
-# rows of about 800 bytes, 4 KiB pages left 15% of the paragraphs table empty (rows that did not fit), 8 KiB
-# pages leave 8%; 16 KiB saved 1% more on all of BBC and made a 100-article guild's file a fifth larger
-# (every table and index takes at least one page). See docs/performance.md, "Database size".
-PAGE_SIZE = 8192
 
 
 def connect(path: str | os.PathLike, *, readonly: bool = False) -> sqlite3.Connection:
@@ -33,7 +28,6 @@ def connect(path: str | os.PathLike, *, readonly: bool = False) -> sqlite3.Conne
         conn.execute("PRAGMA query_only = 1")
     else:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # no effect on an existing file
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA busy_timeout = 30000")

@@ -256,21 +256,15 @@ class Store:
         self._check_scope()
 
     def _compact(self) -> None:
-        """Give freed space back to the disk, in the pages a new file has. A page size changes only outside
-        WAL, so only when no other connection has the file open; otherwise the pages stay as they are."""
+        """Give the space freed by a migration back to the disk. Not when another connection is busy with
+        the file (no waiting on it): the freed pages are then reused by later adds instead."""
         with self._write_lock, self.connection() as conn:
             conn.execute("PRAGMA busy_timeout = 0")
             try:
-                try:
-                    if conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete":
-                        conn.execute(f"PRAGMA page_size = {database.PAGE_SIZE}")
-                except sqlite3.OperationalError:  # busy: another connection reads the file
-                    pass
                 conn.execute("VACUUM")
-            except sqlite3.OperationalError:  # busy: the space is reused by later adds instead
+            except sqlite3.OperationalError:
                 pass
             finally:
-                conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA busy_timeout = 30000")
 
     def _check_scope(self) -> None:

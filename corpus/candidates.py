@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from .text import stems_of_terms
 from .visible import Part, Visible
 
 CANDIDATES = 20  # bm25 candidates per query; the same top-1 as 40 on both benchmarks at 0.6x the time
@@ -91,12 +92,12 @@ def _from_file(part: Part, queries: list[str], article_id: int | None, sims) -> 
         ranked.setdefault(pid, 0.0)
     ids = list(ranked)
     rows = conn.execute(
-        f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count, p.stems, "
-        f"coalesce(prev.stems, ''), a.language FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+        f"SELECT p.id, p.article_id, p.position, p.text, p.speakers, a.title, a.url, a.paragraph_count, p.terms, "
+        f"prev.terms, a.language FROM paragraphs p JOIN articles a ON a.id = p.article_id "
         f"LEFT JOIN paragraphs prev ON prev.article_id = p.article_id AND prev.position = p.position - 1 "
         f"WHERE p.id IN ({','.join('?' * len(ids))})", ids).fetchall()
-    found = [Candidate(r[0], r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -ranked[r[0]], r[8], r[9],
-                       r[10]) for r in rows]
+    found = [Candidate(r[0], r[1], r[2], r[3], r[5], r[6], r[7], json.loads(r[4] or "[]"), -ranked[r[0]],
+                       stems_of_terms(r[8]), stems_of_terms(r[9]), r[10]) for r in rows]
     if sims is not None:
         cosines.update(sims.cosines([c.pid for c in found if c.pid not in cosines]))
         for c in found:

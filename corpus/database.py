@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import CorpusError, DiskFullError, StorageError
+from .text import index_text_of_terms
 
 DEFAULT_NAME = "articlebot.db"
 
@@ -31,7 +32,14 @@ def connect(path: str | os.PathLike, *, readonly: bool = False) -> sqlite3.Conne
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
+    add_functions(conn)
     return conn
+
+
+def add_functions(conn: sqlite3.Connection) -> None:
+    """What the schema calls: the full-text index reads each paragraph's stored terms through
+    `articlebot_terms` (to index them, and to remove them when the paragraph is deleted)."""
+    conn.create_function("articlebot_terms", 1, index_text_of_terms, deterministic=True)
 
 
 def _readonly_uri(path: Path) -> str:
@@ -135,6 +143,7 @@ def _unreadable(exc: sqlite3.Error) -> str:
 def _check_copy(conn: sqlite3.Connection) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="articlebot-check-") as tmp:
         copy = sqlite3.connect(Path(tmp) / "copy.db", isolation_level=None)
+        add_functions(copy)
         try:
             conn.backup(copy)
             return _problems(copy)

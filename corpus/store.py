@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -25,7 +25,7 @@ from .ingest import Document
 from .schema import MIGRATIONS, SCHEMA_VERSION, speaker_names, speakers_json
 from .speakers import attribute
 from .languages import detect
-from .text import index_text, sentence_stems, terms
+from .text import index_text, pack_terms, terms
 
 SHARED_SCOPE = "shared"
 DEFAULT_DB = "articlebot.db"
@@ -99,18 +99,16 @@ class PreparedArticle:
     doc: Document
     digest: str
     speakers: list
-    stems: list[str]
+    terms: list[bytes]  # each paragraph's, packed (corpus.text.pack_terms)
     df: Counter
     language: str = "en"
-    indexed: list[str] = field(default_factory=list)  # each paragraph's words as the FTS index holds them
 
     @classmethod
     def of(cls, doc: Document) -> "PreparedArticle":
         lang = detect([doc.title, *doc.paragraphs])
         return cls(doc, content_hash(doc), attribute(doc.paragraphs),
-                   [sentence_stems(p, lang) for p in doc.paragraphs],
-                   Counter(w for p in doc.paragraphs for w in paragraph_words(p)),
-                   lang, [index_text(p, lang) for p in doc.paragraphs])
+                   [pack_terms(p, lang) for p in doc.paragraphs],
+                   Counter(w for p in doc.paragraphs for w in paragraph_words(p)), lang)
 
     def insert(self, conn: sqlite3.Connection, article_id: int, scope: str, added_by: str | None,
                added_at: str) -> None:
@@ -121,14 +119,11 @@ class PreparedArticle:
             " paragraph_count, language, title_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (article_id, scope, doc.title, doc.url, doc.author, doc.published, added_by, added_at, self.digest,
              len(doc.paragraphs), lang, index_text(doc.title, lang)))
-        rows = []
-        for i, (text, s, stems, indexed) in enumerate(zip(doc.paragraphs, self.speakers, self.stems, self.indexed),
-                                                       start=1):
-            names = speaker_names(s)
-            rows.append((article_id, i, text, speakers_json(s), names, stems, indexed, index_text(names, lang)))
+        rows = [(article_id, i, text, speakers_json(s), packed, index_text(speaker_names(s), lang))
+                for i, (text, s, packed) in enumerate(zip(doc.paragraphs, self.speakers, self.terms), start=1)]
         conn.executemany(
-            "INSERT INTO paragraphs (article_id, position, text, speakers, speaker_names, stems, text_index,"
-            " speaker_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "INSERT INTO paragraphs (article_id, position, text, speakers, terms, speaker_index)"
+            " VALUES (?, ?, ?, ?, ?, ?)", rows)
         conn.executemany(
             "INSERT INTO words (word, df) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
             self.df.items())
@@ -256,7 +251,21 @@ class Store:
                 MIGRATIONS[target](conn)
                 conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('scope', ?)", (self.scope,))
+        if 0 < version < 5:  # schema 5 dropped three columns of every paragraph
+            self._compact()
         self._check_scope()
+
+    def _compact(self) -> None:
+        """Give the space freed by a migration back to the disk. Not when another connection is busy with
+        the file (no waiting on it): the freed pages are then reused by later adds instead."""
+        with self._write_lock, self.connection() as conn:
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("VACUUM")
+            except sqlite3.OperationalError:
+                pass
+            finally:
+                conn.execute("PRAGMA busy_timeout = 30000")
 
     def _check_scope(self) -> None:
         row = self.query("SELECT value FROM meta WHERE key = 'scope'")

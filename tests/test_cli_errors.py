@@ -19,6 +19,7 @@ import pytest
 from conftest import FIXTURES
 from corpus import Corpus, cli
 from corpus.ingest import document_from_path
+from corpus.text import pack_terms
 from test_reliability import check_database
 
 FOUR_ARTICLES = ["bbc-business-001.txt", "bbc-sport-005.txt", "bbc-tech-221.txt", "bbc-politics-400.txt"]
@@ -163,7 +164,7 @@ def test_check_passes_a_sound_database_and_names_each_problem(tmp_path):
     out = run("check", db=db)
     assert out.returncode == 0 and out.stdout == f"{db}: ok (SQLite integrity and full-text index checked)\n"
     conn = sqlite3.connect(db)  # edits behind the engine's back: the index and the counts go stale
-    conn.execute("UPDATE paragraphs SET text_index = 'nothing like the indexed words' WHERE id = 3")
+    conn.execute("UPDATE paragraphs SET terms = ? WHERE id = 3", (pack_terms("nothing like the indexed words"),))
     conn.execute("UPDATE articles SET paragraph_count = 99 WHERE id = 2")
     conn.commit()
     conn.close()

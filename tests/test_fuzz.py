@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import corpus.fetch as fetch_mod
 from corpus import AddResult, Answer, Corpus, Document, Passage, ingest
+from corpus.database import add_functions
 from corpus.errors import FetchError, IngestError, QuestionError
 from corpus.limits import MAX_PARAGRAPH_CHARS, MAX_QUESTION_CHARS, MAX_RESULTS
 
@@ -44,6 +45,7 @@ def _one_line_reason(exc: Exception) -> None:
 
 def _fts_sound(path) -> None:
     con = sqlite3.connect(path)
+    add_functions(con)
     try:
         con.execute("INSERT INTO paragraphs_fts(paragraphs_fts, rank) VALUES ('integrity-check', 1)")
         assert con.execute(

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from corpus import AddResult, Answer, Corpus, ingest
+from corpus.database import add_functions
 from corpus.errors import CorpusError, IngestError
 from corpus.limits import MAX_ARTICLE_BYTES, MAX_PARAGRAPH_CHARS
 
@@ -109,6 +110,7 @@ def check_database(path) -> None:
 
 def _check_file(path) -> None:
     con = sqlite3.connect(path)
+    add_functions(con)  # the index reads the paragraphs' stored terms through one
     try:
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         # raises sqlite3.DatabaseError if the FTS index disagrees with the paragraphs it indexes

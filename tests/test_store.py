@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from corpus import Corpus, CorpusError, Document
+from corpus.database import add_functions
 from corpus.store import MIGRATIONS, SCHEMA_VERSION
 
 
@@ -86,6 +87,7 @@ def test_remove_drops_paragraphs_and_index_rows(empty_corpus):
     assert [p.text for p in empty_corpus.ask("penguins ice", guild_id=5).results] == ["Penguins waddled across the ice."]
     guild_file = empty_corpus.guild_path("5")
     conn = sqlite3.connect(guild_file)
+    add_functions(conn)
     assert conn.execute("SELECT count(*) FROM paragraphs WHERE article_id = ?", (gone.article_id,)).fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH 'shelf'").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM words WHERE word = 'shelf'").fetchone()[0] == 0

@@ -72,26 +72,105 @@ def counts(conn: sqlite3.Connection) -> tuple[int, int]:
     return done, total
 
 
-@dataclass
+class _Pool:
+    """Each distinct vector in memory once, however many files hold its text: fifty guilds that added the
+    same article cost the memory of one (keyed by the text's hash, one pool a model). A row is counted by
+    the matrices that use it and given back when the last of them is dropped."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.lock = threading.Lock()
+        self.vecs = np.zeros((0, 0), dtype=np.int8)
+        self.scales = np.zeros(0, dtype=np.float32)
+        self.refs = np.zeros(0, dtype=np.int64)
+        self.row_of: dict[str, int] = {}
+        self.hash_of: list[str] = []
+        self.free: list[int] = []
+
+    def take(self, rows: list[tuple]) -> "np.ndarray":
+        """Pool rows for (text hash, scale, vec) rows; each is counted until `give_back`."""
+        import numpy as np
+
+        out = np.empty(len(rows), dtype=np.int64)
+        with self.lock:
+            for i, (h, scale, blob) in enumerate(rows):
+                row = self.row_of.get(h)
+                if row is None:
+                    row = self._new_row(len(blob))
+                    self.vecs[row] = np.frombuffer(blob, dtype=np.int8)
+                    self.scales[row] = scale
+                    self.row_of[h] = row
+                    self.hash_of[row] = h
+                out[i] = row
+            np.add.at(self.refs, out, 1)
+        return out
+
+    def give_back(self, rows: "np.ndarray") -> None:
+        import numpy as np
+
+        with self.lock:
+            np.subtract.at(self.refs, rows, 1)
+            for row in np.unique(rows[self.refs[rows] == 0]):
+                del self.row_of[self.hash_of[row]]
+                self.free.append(int(row))
+
+    def _new_row(self, dim: int) -> int:
+        import numpy as np
+
+        if self.free:
+            return self.free.pop()
+        row = len(self.hash_of)
+        if row == len(self.vecs):  # grown by half into new arrays: a reader keeps the arrays it started with
+            size = max(1024, row + row // 2)
+            vecs = np.zeros((size, dim), dtype=np.int8)
+            if row:
+                vecs[:row] = self.vecs[:row]
+            self.vecs = vecs
+            self.scales = np.concatenate([self.scales, np.zeros(size - row, dtype=np.float32)])
+            self.refs = np.concatenate([self.refs, np.zeros(size - row, dtype=np.int64)])
+        self.hash_of.append("")
+        return row
+
+    def in_use(self) -> int:
+        """Distinct vectors held."""
+        with self.lock:
+            return len(self.row_of)
+
+
+_pools: dict[str, _Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool_of(model: str) -> _Pool:
+    with _pools_lock:
+        return _pools.setdefault(model, _Pool())
+
+
 class Matrix:
-    """One file's vectors in memory."""
-    ids: "np.ndarray"     # paragraph ids
-    vecs: np.ndarray      # int8, rows x dim
-    scales: np.ndarray    # float32
-    generation: int
-    model: str
+    """One file's vectors in memory: rows of its model's pool, in paragraph id order."""
+
+    def __init__(self, ids: "np.ndarray", rows: "np.ndarray", pool: _Pool, generation: int, model: str) -> None:
+        self.ids, self.rows, self.pool = ids, rows, pool
+        self.generation, self.model = generation, model
+
+    def __del__(self) -> None:  # no question reads it any more: its rows may go
+        self.pool.give_back(self.rows)
 
     def similarities(self, query: np.ndarray) -> "Similarities":
         """The cosine of every paragraph of the file to the question, computed once a question."""
         import numpy as np
 
+        # The pool's arrays as they are now: rows in use are never moved or rewritten, and a grown pool
+        # is new arrays, so a file loaded beside this question changes nothing it reads.
+        vecs, scales = self.pool.vecs, self.pool.scales
         # einsum over the int8 rows directly: no float copy of the matrix, and no BLAS call (an OpenBLAS
         # tuned for another core can be 20x slower on a matrix-vector product than this loop).
         sims = np.empty(len(self.ids), dtype=np.float32)
-        for start in range(0, len(self.ids), _CHUNK):  # a float copy of a block at a time, kept in cache
-            sims[start:start + _CHUNK] = np.einsum("ij,j->i", self.vecs[start:start + _CHUNK], query,
-                                                   dtype=np.float32)
-        sims *= self.scales
+        for start in range(0, len(self.ids), _CHUNK):  # a block of rows at a time, kept in cache
+            rows = self.rows[start:start + _CHUNK]
+            sims[start:start + _CHUNK] = np.einsum("ij,j->i", vecs[rows], query, dtype=np.float32)
+        sims *= scales[self.rows]
         return Similarities(self, sims)
 
 
@@ -140,10 +219,9 @@ def matrix_of(store, conn: sqlite3.Connection, model: str) -> Matrix | None:
     with _load_lock:
         m = store.matrix_cache
         if m is None or m.generation != generation or m.model != model:
-            rows = conn.execute("SELECT paragraph_id, scale, vec FROM embeddings ORDER BY paragraph_id").fetchall()
-            dim = len(rows[0][2]) if rows else 0
-            vecs = (np.frombuffer(b"".join(r[2] for r in rows), dtype=np.int8).reshape(len(rows), dim)
-                    if rows else np.zeros((0, 0), dtype=np.int8))
-            m = store.matrix_cache = Matrix(np.array([r[0] for r in rows], dtype=np.int64), vecs,
-                                            np.array([r[1] for r in rows], dtype=np.float32), generation, model)
+            rows = conn.execute("SELECT paragraph_id, text_hash, scale, vec FROM embeddings "
+                                "ORDER BY paragraph_id").fetchall()
+            pool = pool_of(model)
+            m = store.matrix_cache = Matrix(np.array([r[0] for r in rows], dtype=np.int64),
+                                            pool.take([r[1:] for r in rows]), pool, generation, model)
     return m

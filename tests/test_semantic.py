@@ -75,6 +75,28 @@ def test_a_text_held_by_many_guilds_is_encoded_once(tmp_path):
         assert all(corpus.stats(g)["vectors"] == len(doc.paragraphs) for g in (11, 22, 33))
 
 
+def test_a_text_held_by_many_guilds_is_held_in_memory_once(tmp_path):
+    import gc
+
+    from corpus.vectors import pool_of
+
+    with Corpus.open(tmp_path / "m.db", load_samples=False) as corpus:
+        doc = document_from_path(FIXTURES / "bbc-business-002.txt")  # in no other test's corpus
+        for guild in (11, 22, 33):
+            corpus.add(doc, guild_id=guild)
+        corpus.embed([s for s, _ in corpus.pending_vectors(every_file=True)])
+        pool = pool_of(corpus.semantic.identity)
+        before = pool.in_use()
+        answers = [corpus.ask("what happened to the dollar", guild_id=g) for g in (11, 22, 33)]
+        assert pool.in_use() - before == len(doc.paragraphs)  # three guilds' vectors, one copy in memory
+        ranked = {tuple((p.paragraph, round(p.score, 6)) for p in a.results) for a in answers}
+        assert len(ranked) == 1 and answers[0].results
+        for guild in (11, 22, 33):
+            corpus.purge_guild(guild)
+        gc.collect()
+        assert pool.in_use() == before  # given back once no guild holds the text
+
+
 def test_vectors_of_another_model_are_made_again(embedded):
     store = embedded.shared
     with store._write() as conn:

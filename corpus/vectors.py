@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -155,7 +156,8 @@ class Matrix:
         self.generation, self.model = generation, model
 
     def __del__(self) -> None:  # no question reads it any more: its rows may go
-        self.pool.give_back(self.rows)
+        if not sys.is_finalizing():  # at exit the pool goes too (and imports no longer work)
+            self.pool.give_back(self.rows)
 
     def similarities(self, query: np.ndarray) -> "Similarities":
         """The cosine of every paragraph of the file to the question, computed once a question."""

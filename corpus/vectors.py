@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import sys
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -88,6 +88,7 @@ class _Pool:
         self.row_of: dict[str, int] = {}
         self.hash_of: list[str] = []
         self.free: list[int] = []
+        self.returned: deque = deque()  # rows of dropped matrices, not yet settled
 
     def take(self, rows: list[tuple]) -> "np.ndarray":
         """Pool rows for (text hash, scale, vec) rows; each is counted until `give_back`."""
@@ -95,6 +96,7 @@ class _Pool:
 
         out = np.empty(len(rows), dtype=np.int64)
         with self.lock:
+            self._settle()
             for i, (h, scale, blob) in enumerate(rows):
                 row = self.row_of.get(h)
                 if row is None:
@@ -108,9 +110,15 @@ class _Pool:
         return out
 
     def give_back(self, rows: "np.ndarray") -> None:
+        """Called as a matrix is dropped, which the garbage collector may do anywhere, even inside `take`
+        on this thread: the rows wait in a queue, settled under the lock by the next `take`."""
+        self.returned.append(rows)
+
+    def _settle(self) -> None:
         import numpy as np
 
-        with self.lock:
+        while self.returned:
+            rows = self.returned.popleft()
             np.subtract.at(self.refs, rows, 1)
             for row in np.unique(rows[self.refs[rows] == 0]):
                 del self.row_of[self.hash_of[row]]
@@ -136,6 +144,7 @@ class _Pool:
     def in_use(self) -> int:
         """Distinct vectors held."""
         with self.lock:
+            self._settle()
             return len(self.row_of)
 
 
@@ -156,8 +165,7 @@ class Matrix:
         self.generation, self.model = generation, model
 
     def __del__(self) -> None:  # no question reads it any more: its rows may go
-        if not sys.is_finalizing():  # at exit the pool goes too (and imports no longer work)
-            self.pool.give_back(self.rows)
+        self.pool.give_back(self.rows)
 
     def similarities(self, query: np.ndarray) -> "Similarities":
         """The cosine of every paragraph of the file to the question, computed once a question."""

@@ -1,9 +1,10 @@
 """The word stemmer: do PyStemmer (C) and snowballstemmer (pure Python) give the same stems, and what does C save?
 
     python benchmarks/stemmer.py same                    # every supported language, BBC + XQuAD words
-    python benchmarks/stemmer.py speed                   # µs a word, cold, each stemmer
-    python benchmarks/stemmer.py ask --db /tmp/bbc.db    # 300 asks in one process, 20 CLI asks; C then pure, x3
-    python benchmarks/stemmer.py ingest --dir /tmp/x     # `articlebot ingest` of all BBC articles; C then pure
+    python benchmarks/stemmer.py speed                   # µs a word (each distinct BBC word once), each stemmer
+    python benchmarks/stemmer.py ask --db /tmp/bbc.db    # 300 asks in one process (x3), 40 CLI asks; C and pure
+    python benchmarks/stemmer.py ask --db /tmp/squad.db --squad ../shared/bench/squad-dev-a.json   # the same
+    python benchmarks/stemmer.py ingest --dir /tmp/x     # `articlebot ingest` of all BBC articles (x3); C and pure
     python benchmarks/stemmer.py fixture                 # (re)write tests/fixtures/stems.tsv, pure Python
 
 "same" decides whether the C stemmer may be used at all: the database stores stems made at ingest and a
@@ -15,7 +16,8 @@ its stop words (the stop-words package's list; for most languages the only words
 
 "ask" and "ingest" run each measurement in a fresh process; "pure" hides PyStemmer from it
 (sys.modules["Stemmer"] = None before corpus is imported), which is the engine without PyStemmer installed.
-Words only (ARTICLEBOT_SEMANTIC=0). Figures are wall and CPU (user + system) seconds; medians of the rounds.
+C and pure run back to back, in alternating order, and the median of their paired differences is given
+beside each one's median. Words only (ARTICLEBOT_SEMANTIC=0). Wall and CPU (user + system) times.
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ def _stemmer_in_use(pure: bool) -> str:
 _IN_PROCESS = """
 import json, sys, time
 from corpus import Corpus
-questions = [json.loads(line)["question"] for line in open(sys.argv[2], encoding="utf-8") if line.strip()][:int(sys.argv[3])]
+questions = json.loads(open(sys.argv[2], encoding="utf-8").read())
 corpus = Corpus.open(sys.argv[1], readonly=True)
 start = time.perf_counter(); cpu = time.process_time()
 for q in questions:
@@ -184,47 +186,73 @@ def _cli(pure: bool) -> list[str]:
     return [sys.executable, "-c", (HIDE_C if pure else "") + "import sys; from corpus.cli import main; sys.exit(main())"]
 
 
+def _questions(args) -> list[str]:
+    if not args.squad:
+        return [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    data = json.loads(args.squad.read_text(encoding="utf-8"))["data"]
+    if not Path(args.db).exists():  # a database of the SQuAD articles, built once
+        from corpus import Corpus, Document
+
+        with Corpus.open(args.db, load_samples=False) as corpus:
+            for a in data:
+                corpus.add(Document(title=a["title"].replace("_", " "), paragraphs=[p["context"] for p in a["paragraphs"]]))
+    questions = [qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]]
+    return questions[::max(1, len(questions) // args.n)]  # spread over every article, not the first one's
+
+
 def ask(args) -> None:
-    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
-    kinds = {"C": False, "pure": True}
-    for name, pure in kinds.items():
+    """Each measurement runs C and pure back to back (their order alternating), so that both see the same
+    load on a shared machine; the paired differences are the figure to trust."""
+    questions = _questions(args)
+    asked = Path(args.db).with_suffix(".questions.json")
+    asked.write_text(json.dumps(questions[:args.n]), encoding="utf-8")
+    for name, pure in (("C", False), ("pure", True)):
         print(f"{name}: {_stemmer_in_use(pure)}")
-    rows: dict[str, list] = {k: [] for k in kinds}
-    for round_ in range(args.rounds):
-        for name, pure in kinds.items():
-            _, _, out = _timed([sys.executable, "-c", (HIDE_C if pure else "") + _IN_PROCESS, args.db, str(QUESTIONS),
-                                str(args.n)], env=_env())
-            wall, cpu = map(float, out.split())
-            cli = [_timed(_cli(pure) + ["--db", args.db, "ask", q], env=_env())[:2] for q in questions[:args.cli]]
-            rows[name].append((wall, cpu, statistics.median(w for w, _ in cli), statistics.median(c for _, c in cli)))
-            print(f"round {round_ + 1} {name:4}: {args.n} asks in one process {wall * 1000 / args.n:.1f} ms/question "
-                  f"(CPU {cpu * 1000 / args.n:.1f}); CLI ask median of {args.cli}: {rows[name][-1][2]:.3f} s "
-                  f"(CPU {rows[name][-1][3]:.3f})", flush=True)
-    for name, r in rows.items():
-        med = [statistics.median(x[i] for x in r) for i in range(4)]
-        print(f"median {name:4}: in-process {med[0] * 1000 / args.n:.1f} ms/question (CPU {med[1] * 1000 / args.n:.1f}); "
-              f"CLI ask {med[2]:.3f} s (CPU {med[3]:.3f})")
+    in_process = _paired(args.rounds, lambda _, pure: _in_process(args.db, asked, pure))
+    _report(f"{args.n} asks in one process, ms/question, {args.rounds} rounds", in_process, 1000 / args.n)
+    cli = _paired(args.cli, lambda i, pure: _timed(_cli(pure) + ["--db", args.db, "ask", questions[i]], env=_env())[:2])
+    _report(f"a CLI ask (a fresh process), ms, {args.cli} questions", cli, 1000)
+
+
+def _in_process(db: str, asked: Path, pure: bool) -> tuple[float, float]:
+    out = _timed([sys.executable, "-c", (HIDE_C if pure else "") + _IN_PROCESS, db, str(asked)], env=_env())[2]
+    wall, cpu = map(float, out.split())
+    return wall, cpu
+
+
+def _paired(n: int, measure) -> list[tuple]:
+    """n pairs (C wall, C CPU, pure wall, pure CPU): `measure(i, pure)` for both, back to back."""
+    pairs = []
+    for i in range(n):
+        order = (False, True) if i % 2 == 0 else (True, False)
+        got = {pure: measure(i, pure) for pure in order}
+        pairs.append((*got[False], *got[True]))
+    return pairs
+
+
+def _report(what: str, pairs: list[tuple], scale: float) -> None:
+    med = [statistics.median(p[i] for p in pairs) * scale for i in range(4)]
+    saved = [statistics.median(p[i + 2] - p[i] for p in pairs) * scale for i in range(2)]
+    print(f"{what}: C {med[0]:.1f} (CPU {med[1]:.1f}), pure {med[2]:.1f} (CPU {med[3]:.1f}); "
+          f"pure - C, median of the pairs: {saved[0]:.1f} (CPU {saved[1]:.1f})", flush=True)
 
 
 def ingest(args) -> None:
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
     files = len(list(args.bbc.glob("*/*.txt")))
-    rows: dict[str, list] = {"C": [], "pure": []}
-    for round_ in range(args.rounds):
-        for name in rows:
-            db = out / f"ingest-{name}.db"
-            for p in out.glob(f"ingest-{name}.db*"):
-                p.unlink()
-            wall, cpu, printed = _timed(_cli(name == "pure") + ["--db", str(db), "ingest", str(args.bbc), "--no-embed"],
-                                        env=_env())
-            added = sum(line.startswith("added") for line in printed.splitlines())
-            rows[name].append((wall, cpu))
-            print(f"round {round_ + 1} {name:4}: {files} files ({added} added) in {wall:.1f} s (CPU {cpu:.1f}): "
-                  f"{files / wall:.0f} files/s, {added / wall:.0f} articles added/s", flush=True)
-    for name, r in rows.items():
-        wall, cpu = statistics.median(w for w, _ in r), statistics.median(c for _, c in r)
-        print(f"median {name:4}: {wall:.1f} s (CPU {cpu:.1f}), {files / wall:.0f} files/s")
+
+    def measure(_, pure: bool) -> tuple[float, float]:
+        db = out / f"ingest-{'pure' if pure else 'C'}.db"
+        for p in out.glob(db.name + "*"):
+            p.unlink()
+        wall, cpu, printed = _timed(_cli(pure) + ["--db", str(db), "ingest", str(args.bbc), "--no-embed"], env=_env())
+        added = sum(line.startswith("added") for line in printed.splitlines())
+        print(f"{'pure' if pure else 'C':4}: {files} files ({added} added) in {wall:.1f} s (CPU {cpu:.1f}), "
+              f"{files / wall:.0f} files/s", flush=True)
+        return wall, cpu
+
+    _report(f"`articlebot ingest` of {files} BBC files, s, {args.rounds} rounds", _paired(args.rounds, measure), 1)
 
 
 def main() -> None:
@@ -238,8 +266,9 @@ def main() -> None:
     p = sub.add_parser("ask")
     p.add_argument("--db", required=True, help="a database of the BBC articles (articlebot ingest ... --no-embed)")
     p.add_argument("--n", type=int, default=300, help="questions asked in one process")
-    p.add_argument("--cli", type=int, default=20, help="questions asked each in a fresh `articlebot ask`")
+    p.add_argument("--cli", type=int, default=40, help="questions asked each in a fresh `articlebot ask`")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--squad", type=Path, help="ask SQuAD's questions (a SQuAD-format file); --db is built from it if missing")
     p = sub.add_parser("ingest")
     p.add_argument("--dir", required=True, help="a folder for the databases")
     p.add_argument("--rounds", type=int, default=3)

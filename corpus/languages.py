@@ -13,6 +13,11 @@ from functools import lru_cache
 
 import snowballstemmer
 
+try:  # PyStemmer: the same Snowball stemmers compiled to C, about 50 times faster (docs/performance.md)
+    import Stemmer as _compiled
+except ImportError:  # snowballstemmer's pure-Python ones: the same stems (tests/test_languages.py)
+    _compiled = None
+
 DEFAULT = "en"
 
 # Function words plus the words chat questions wrap around a request ("what did ... say about").
@@ -83,7 +88,7 @@ def _identifier():
 
 class Language:
     """One language's word rules: a memoised stemmer (one Snowball stemmer per thread: it keeps state
-    while it works) and stop words."""
+    while it works, in C as in Python) and stop words."""
 
     def __init__(self, code: str) -> None:
         self.code = code
@@ -106,7 +111,7 @@ class Language:
     def _stemmer(self):
         stemmer = getattr(self._local, "stemmer", None)
         if stemmer is None:
-            stemmer = self._local.stemmer = snowballstemmer.stemmer(self.algorithm)
+            stemmer = self._local.stemmer = _new_stemmer(self.algorithm)
         return stemmer
 
     @property
@@ -119,9 +124,15 @@ def language(code: str | None) -> Language:
     return Language(code or DEFAULT)
 
 
+def _new_stemmer(algorithm: str):
+    if _compiled is None:
+        return snowballstemmer.stemmer(algorithm)
+    return _compiled.Stemmer(algorithm, 0)  # no cache of its own: Language.stem keeps every stem
+
+
 @lru_cache(maxsize=1)
 def _algorithms() -> frozenset:
-    return frozenset(snowballstemmer.algorithms())
+    return frozenset(_compiled.algorithms() if _compiled else snowballstemmer.algorithms())
 
 
 def _stop_words(code: str) -> frozenset:

@@ -5,13 +5,18 @@ in Spanish, German, Russian and Chinese: professionally translated news-style te
 """
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from bot.render import bold_matches
 from corpus import Corpus, Document
 from corpus.store import MIGRATIONS
+from corpus.text import index_words
 
 from conftest import FIXTURES, INTERPOL_OPENINGS
 
@@ -128,3 +133,82 @@ def test_an_english_question_keeps_its_words_that_are_german_stop_words(empty_co
     answer = empty_corpus.ask("who called Callaghan a decent kindly man")
     assert "decent kindly man" in answer.results[0].text
     assert "man" in answer.results[0].matched
+
+
+# Every word of the fixture articles with the stem snowballstemmer's pure-Python stemmers give it: what
+# databases store (schema 4 indexes stems made in Python) and what a question's words must still stem to.
+# Written by `python benchmarks/stemmer.py fixture`; never regenerate it to make a failing test pass.
+STEMS = FIXTURES / "stems.tsv"
+
+_BUILD = """
+import json, sys
+from pathlib import Path
+if sys.argv[2] == "pure":
+    sys.modules["Stemmer"] = None  # as if PyStemmer were not installed
+from corpus import Corpus, Document
+from corpus.ingest import document_from_path
+from corpus.languages import language
+
+fixtures = Path(sys.argv[3])
+xquad = json.loads((fixtures / "xquad-mini.json").read_text(encoding="utf-8"))["languages"]
+with Corpus.open(sys.argv[1], load_samples=False) as corpus:
+    for path in sorted(fixtures.glob("bbc-*.txt")):
+        corpus.add(document_from_path(path))
+    for lang in ("es", "de", "ru"):
+        for a in xquad[lang]:
+            corpus.add(Document(title=a["title"], paragraphs=a["paragraphs"]))
+print(type(language("en")._stemmer()).__module__)
+"""
+
+
+def expected_stems() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for line in STEMS.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            lang, word, stem = line.split("\t")
+            out.setdefault(lang, {})[word] = stem
+    return out
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory, model_cache_dir):
+    """The fixture articles stored by the engine in a fresh process, with PyStemmer and without it:
+    the stemmer each used, and each file's articles and paragraphs as stored."""
+    out = {}
+    for kind in ("compiled", "pure"):
+        path = tmp_path_factory.mktemp(kind) / "stems.db"
+        env = {**os.environ, "ARTICLEBOT_SEMANTIC": "0", "ARTICLEBOT_CACHE_DIR": str(model_cache_dir)}
+        done = subprocess.run([sys.executable, "-c", _BUILD, str(path), kind, str(FIXTURES)], env=env,
+                              capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+        assert done.returncode == 0, done.stderr
+        conn = sqlite3.connect(path)
+        articles = conn.execute("SELECT id, language, title, title_index FROM articles ORDER BY id").fetchall()
+        paragraphs = conn.execute("SELECT article_id, text, text_index, stems FROM paragraphs ORDER BY id").fetchall()
+        conn.close()
+        out[kind] = done.stdout.strip(), articles, paragraphs
+    return out
+
+
+@pytest.mark.parametrize("kind, stemmer", [("compiled", "Stemmer"), ("pure", "snowballstemmer.porter_stemmer")])
+def test_the_index_holds_the_stems_it_always_held_with_pystemmer_or_without(stored, kind, stemmer):
+    """PyStemmer (C) is about 50 times faster than snowballstemmer's Python; it is used only because it
+    gives every word the same stem. A word stemmed otherwise would make every existing database miss it."""
+    used, articles, paragraphs = stored[kind]
+    assert used == stemmer
+    expected = expected_stems()
+    language_of = {article_id: lang for article_id, lang, _, _ in articles}
+    assert sorted(set(language_of.values())) == ["de", "en", "es", "ru"]
+    indexed = [(lang, title, index) for _, lang, title, index in articles]
+    indexed += [(language_of[article_id], text, index) for article_id, text, index, _ in paragraphs]
+    wrong = [(lang, word, stem, expected[lang].get(word))
+             for lang, text, index in indexed
+             for word, stem in zip(index_words(text), index.split(" "), strict=True)  # Porter stems "s" to ""
+             if stem != expected[lang].get(word)]
+    assert wrong == []
+    assert len(articles) == 34 and sum(len(index.split(" ")) for _, _, index in indexed) > 14_000  # every word
+
+
+def test_a_database_built_without_pystemmer_is_the_one_built_with_it(stored):
+    """Sentence stems (what ranking reads) too: a file made before PyStemmer was installed needs nothing."""
+    _, articles, paragraphs = stored["pure"]
+    assert (articles, paragraphs) == stored["compiled"][1:]

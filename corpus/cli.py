@@ -17,9 +17,9 @@ import time
 import unicodedata
 from pathlib import Path
 
-from . import database, limits
+from . import bulk, database, limits
 from .errors import CorpusError, DiskFullError, IngestError
-from .ingest import document_from_path, document_from_url, find_sources, is_url
+from .ingest import find_sources
 from .scopes import Corpus, guild_dir
 from .settings import EngineSettings, SettingsError, db_setting
 from .store import resolve_db_path
@@ -175,8 +175,8 @@ def _ingest(corpus: Corpus, args) -> int:
         return 1
     failed = 0
     progress = _Progress(len(sources)) if len(sources) > 5 and sys.stderr.isatty() else None
-    for source in sources:
-        line, ok = _ingest_one(corpus, source, args)
+    for source, article in bulk.prepared(sources, title=args.title):
+        line, ok = _ingest_one(corpus, source, article, args)
         failed += not ok
         if progress:
             progress.clear()
@@ -213,14 +213,13 @@ def _embed(corpus: Corpus, pending) -> None:
           f"({corpus.semantic.status})", file=sys.stderr)
 
 
-def _ingest_one(corpus: Corpus, source: str, args) -> tuple[str, bool]:
-    """The line to print for one source, and whether it was stored. A full disk fails this source only."""
+def _ingest_one(corpus: Corpus, source: str, article, args) -> tuple[str, bool]:
+    """The line to print for one source (read and analysed by corpus.bulk), and whether it was stored. A
+    full disk fails this source only."""
+    if isinstance(article, IngestError):
+        return f"error: {source}: {article}", False
     try:
-        if is_url(source):
-            doc = document_from_url(source, title=args.title)
-        else:
-            doc = document_from_path(source, title=args.title)
-        result = corpus.add(doc, guild_id=args.guild, added_by="cli")
+        result = corpus.add(article, guild_id=args.guild, added_by="cli")
     except IngestError as exc:
         return f"error: {source}: {exc}", False
     except sqlite3.Error as exc:

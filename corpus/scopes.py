@@ -184,9 +184,12 @@ class Corpus:
         return sorted((p.stem for p in self.guild_dir.glob("*.db") if p.stem.isdigit()), key=int)
 
     # -- writing -----------------------------------------------------------------------------------
-    def add(self, doc: Document, *, guild_id: int | str | None = None, added_by: str | None = None) -> AddResult:
+    def add(self, doc: Document | PreparedArticle, *, guild_id: int | str | None = None,
+            added_by: str | None = None) -> AddResult:
+        """Store an article (or one already prepared, as bulk ingest does on other cores)."""
         scope = scope_of(guild_id)
-        article = PreparedArticle.of(doc)  # outside any lock: analysis is the slow part
+        # outside any lock: analysis is the slow part
+        article = doc if isinstance(doc, PreparedArticle) else PreparedArticle.of(doc)
         if scope != SHARED_SCOPE:
             shared_copy = self.shared.find_duplicate(article.digest)
             if shared_copy:  # every guild sees it already

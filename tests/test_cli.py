@@ -165,3 +165,31 @@ def test_the_same_question_gets_the_same_answer_after_a_restart(tmp_path):
         assert out.returncode == 0, out.stderr
         answers.add(out.stdout)
     assert len(answers) == 1
+
+
+def test_a_folder_of_many_files_is_stored_as_one_by_one_in_order(tmp_path):
+    """Sixteen files or more are read and analysed in worker processes (corpus.bulk): the same articles,
+    numbered in the order given, with the same words and speakers, and a bad file still one error line."""
+    import shutil
+    import sqlite3
+
+    from corpus import bulk
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    names = sorted(p.name for p in FIXTURES.glob("bbc-*.txt"))
+    assert len(names) >= bulk.MIN_FILES
+    for name in names:
+        shutil.copy(FIXTURES / name, folder / name)
+    (folder / "bbc-zz-empty.txt").write_bytes(b"")
+    many = run("ingest", str(folder), "--no-embed", db=tmp_path / "many.db")
+    assert many.returncode == 1
+    assert many.stderr.splitlines() == [f"error: {folder / 'bbc-zz-empty.txt'}: empty file"]
+    for name in names:  # one at a time: read in this process
+        assert run("ingest", str(folder / name), "--no-embed", db=tmp_path / "one.db").returncode == 0
+    added = [line for line in many.stdout.splitlines() if line.startswith("added")]
+    assert [line.rsplit("/", 1)[1] for line in added] == names[:len(added)]
+    query = ("SELECT a.id, a.title, p.position, p.text, p.speakers, p.terms FROM paragraphs p "
+             "JOIN articles a ON a.id = p.article_id ORDER BY p.id")
+    rows = [sqlite3.connect(tmp_path / f).execute(query).fetchall() for f in ("many.db", "one.db")]
+    assert rows[0] == rows[1] and len(rows[0]) > 100

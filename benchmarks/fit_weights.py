@@ -39,8 +39,7 @@ def candidates_with_features(corpus: Corpus, question: str):
 
 def _answer_inputs(reading) -> dict:
     """What `answered` reads besides the best candidate (see corpus.search.Reading.answered)."""
-    return {"facts": reading.facts, "refused_anyway": bool(reading.function_words_only or
-                                                           reading.unknown_share >= UNKNOWN_SHARE_REFUSED)}
+    return {"refused_anyway": bool(reading.function_words_only or reading.unknown_share >= UNKNOWN_SHARE_REFUSED)}
 
 
 def dump_news(db: Path, questions: Path):

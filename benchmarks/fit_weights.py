@@ -233,7 +233,7 @@ def fit_answered_with_meaning(dump_path="/tmp/fit_dump.json", max_false=0.05):
     """`answered` when the questions have vectors: the best passage's coverage reaches T, or its cosine to
     the question reaches C while its coverage reaches T2 (a paraphrase shares meaning, not words). Prints
     the rules that refuse the most unanswerable news questions while refusing at most `max_false` of the
-    answerable ones (news + SQuAD)."""
+    answerable ones, news and SQuAD each."""
     d = json.loads(Path(dump_path).read_text())
 
     def top(r):
@@ -243,7 +243,7 @@ def fit_answered_with_meaning(dump_path="/tmp/fit_dump.json", max_false=0.05):
         w = search.MEANING_SPEAKER_WEIGHTS if speaker else search.MEANING_WEIGHTS
         return max(r["cands"], key=lambda c: sum(w.get(k, 0) * v for k, v in c[0].items()))
 
-    rows = [(r["answerable"], top(r)) for r in d["news"] + d["squad"]]
+    rows = [(r["answerable"], top(r), name) for name in ("news", "squad") for r in d[name]]
     results = []
     for t in [x / 100 for x in range(30, 70, 2)]:
         for c in [x / 100 for x in range(78, 96)]:
@@ -253,10 +253,11 @@ def fit_answered_with_meaning(dump_path="/tmp/fit_dump.json", max_false=0.05):
                         return False
                     f, cov = best[0], best[1]
                     return cov >= t or (f.get("cosine", 0.0) >= c and cov >= t2)
-                ans = [answered(b) for a, b in rows if a]
-                una = [answered(b) for a, b in rows if not a]
-                false_refused = 1 - sum(ans) / len(ans)
-                if false_refused <= max_false:
+                news = [answered(b) for a, b, name in rows if a and name == "news"]
+                squad = [answered(b) for a, b, name in rows if a and name == "squad"]
+                una = [answered(b) for a, b, _ in rows if not a]
+                false_refused = 1 - sum(news) / len(news)
+                if false_refused <= max_false and 1 - sum(squad) / max(len(squad), 1) <= max_false:
                     results.append((1 - sum(una) / max(len(una), 1), -false_refused, t, c, t2))
     results.sort(reverse=True)
     for r in results[:8]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Iterator
@@ -29,7 +32,8 @@ def prepared(sources: list[str], *, title: str | None = None) -> Iterator[tuple[
     if len(sources) < MIN_FILES or workers < 2:
         yield from ((source, _here(source, title)) for source in sources)
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         pending: deque[tuple[str, Future | None]] = deque()
         queue = iter(sources)
         for source in queue:
@@ -53,6 +57,23 @@ def _here(source: str, title: str | None) -> PreparedArticle | IngestError:
         return PreparedArticle.of(doc)
     except IngestError as exc:
         return exc
+
+
+def _worker_start(parent: int) -> None:
+    """A worker leaves the command's output alone (a killed `ingest` piped into another program must end
+    that program's input), ignores Ctrl-C (the command handles it and stops its workers), and ends when
+    the command is gone: a SIGKILL of it would otherwise leave its workers waiting forever."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="articlebot-parent-watch").start()
 
 
 def _read_and_prepare(source: str, title: str | None) -> tuple[PreparedArticle | None, str | None]:

@@ -179,6 +179,22 @@ def _child_env() -> dict:
     return env
 
 
+def _kill_started_by(run_tag: str) -> int:
+    """SIGKILL the processes whose environment has SIGKILL_TEST_RUN=run_tag (what a test started and
+    lost track of); how many there were."""
+    needle = f"SIGKILL_TEST_RUN={run_tag}\0".encode()
+    killed = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if needle in (entry / "environ").read_bytes():
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    killed += 1
+            except OSError:
+                continue
+    return killed
+
+
 def _reap(proc: subprocess.Popen) -> None:
     """Kill a child that is still running and close its pipes."""
     if proc.poll() is None:
@@ -245,9 +261,10 @@ def test_sigkill_of_the_ingest_command_keeps_every_reported_article(tmp_path, db
     total = 40
     for n in range(total):
         (src / f"{n:03d}.txt").write_text(article_text(n, 40), encoding="utf-8")
+    run_tag = f"{tmp_path}"  # in the environment of the command and of every process it starts
     proc = subprocess.Popen([sys.executable, "-u", "-m", "corpus", "--db", str(db), "ingest", str(src)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=_child_env(), cwd=tmp_path)
+                            env={**_child_env(), "SIGKILL_TEST_RUN": run_tag}, cwd=tmp_path)
     reported: list[tuple[int, str]] = []    # (article id, title) the command said it added
     try:
         for line in proc.stdout:
@@ -257,8 +274,16 @@ def test_sigkill_of_the_ingest_command_keeps_every_reported_article(tmp_path, db
                 proc.send_signal(signal.SIGKILL)
                 break
         proc.wait(timeout=30)
-        # lines it printed before it died but we had not read yet
-        for line in proc.stdout:
+        # lines it printed before it died but we had not read yet; the end of its output comes once its
+        # worker processes (corpus.bulk) have ended too: orphans would hold the pipe open for ever
+        rest: list[str] = []
+        reader = threading.Thread(target=lambda: rest.extend(proc.stdout), daemon=True)
+        reader.start()
+        reader.join(timeout=30)
+        if reader.is_alive():
+            orphans = _kill_started_by(run_tag)
+            raise AssertionError(f"the killed ingest's {orphans} worker processes still held its output open")
+        for line in rest:
             if line.startswith("added #") and line.endswith("\n"):
                 reported.append((int(line.split()[1].lstrip("#")), line.split('"')[1]))
     finally:

@@ -23,16 +23,19 @@ EVERY_FILE = "*"
 STOP = None
 
 
-def _embed_forever(db_path: str, jobs, idle) -> None:
+def _embed_forever(db_path: str, jobs, idle, bot: int) -> None:
     """The child: take guild ids (or EVERY_FILE) off the queue, fill in their vectors, say when idle."""
     with contextlib.suppress(AttributeError, OSError):
         os.nice(5)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the bot, which then stops this process
     from corpus import Corpus
 
+    def bot_gone() -> bool:  # a SIGKILLed bot cannot stop its child: the child notices and ends
+        return os.getppid() != bot
+
     corpus = Corpus.open(db_path)
     try:
-        while True:
+        while not bot_gone():
             try:
                 target = jobs.get(timeout=0.2)
             except queue.Empty:
@@ -53,7 +56,7 @@ def _embed_forever(db_path: str, jobs, idle) -> None:
                 try:
                     pending = (corpus.pending_vectors(every_file=True) if target == EVERY_FILE
                                else corpus.pending_vectors(None if target == "shared" else target))
-                    done = corpus.embed([store for store, _ in pending])
+                    done = corpus.embed([store for store, _ in pending], should_stop=bot_gone)
                     if done:
                         log.info("embedded %d paragraphs (%s)", done, corpus.semantic.status)
                 except Exception:  # one damaged file must not stop every other guild's vectors
@@ -68,7 +71,7 @@ class VectorWorker:
         context = multiprocessing.get_context("spawn")
         self._jobs = context.Queue()
         self._idle = context.Event()
-        self._process = context.Process(target=_embed_forever, args=(db_path, self._jobs, self._idle),
+        self._process = context.Process(target=_embed_forever, args=(db_path, self._jobs, self._idle, os.getpid()),
                                         name="articlebot-vectors", daemon=True)
         self._lock = threading.Lock()
 

@@ -47,12 +47,15 @@ class ReaderCrashed(IngestError):
         super().__init__("the article reader crashed on it (it may be too large or malformed)")
 
 
-def _worker_init() -> None:
-    """In each new worker: a lower CPU priority (asks in the bot's process come first on a busy machine)
-    and the extraction modules imported once, not on the first job."""
+def _worker_init(bot: int) -> None:
+    """In each new worker: a lower CPU priority (asks in the bot's process come first on a busy machine),
+    the end of the worker with the bot's, and the extraction modules imported once, not on the first job."""
+    from corpus.children import end_with_parent
+
     with contextlib.suppress(AttributeError, OSError):
         os.nice(5)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the bot, which then stops its workers
+    end_with_parent(bot)  # a SIGKILLed bot cannot
     import corpus.fetch  # noqa: F401
     import corpus.ingest  # noqa: F401
     with contextlib.suppress(ImportError):
@@ -82,7 +85,8 @@ class _Slot:
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")  # no fork of a process with threads and sockets
-        self.executor = concurrent.futures.ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init)
+        self.executor = concurrent.futures.ProcessPoolExecutor(1, mp_context=context, initializer=_worker_init,
+                                                               initargs=(os.getpid(),))
         self.pid: Optional[int] = None
 
     async def start(self) -> None:

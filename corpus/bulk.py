@@ -11,12 +11,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import threading
-import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Iterator
 
+from .children import end_with_parent
 from .errors import IngestError
 from .ingest import document_from_path, document_from_url, is_url
 from .store import PreparedArticle
@@ -62,18 +61,12 @@ def _here(source: str, title: str | None) -> PreparedArticle | IngestError:
 def _worker_start(parent: int) -> None:
     """A worker leaves the command's output alone (a killed `ingest` piped into another program must end
     that program's input), ignores Ctrl-C (the command handles it and stops its workers), and ends when
-    the command is gone: a SIGKILL of it would otherwise leave its workers waiting forever."""
+    the command is gone."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="articlebot-parent-watch").start()
+    end_with_parent(parent)
 
 
 def _read_and_prepare(source: str, title: str | None) -> tuple[PreparedArticle | None, str | None]:

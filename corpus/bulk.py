@@ -34,8 +34,7 @@ def prepared(sources: list[str], *, title: str | None = None) -> Iterator[tuple[
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         pending: deque[tuple[str, Future | None]] = deque()
-        queue = iter(sources)
-        for source in queue:
+        for source in sources:
             pending.append((source, None if is_url(source) else pool.submit(_read_and_prepare, source, title)))
             if len(pending) > AHEAD:
                 yield _result(*pending.popleft(), title)

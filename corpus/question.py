@@ -32,8 +32,9 @@ _SMALL_TALK = re.compile(
     r"|^\s*(?:what time|when) (?:is|does|do|will) (?:the|our|my|your|today's|tonight's) (?:meeting|call|stream|party|raid|event"
     r"|lunch|dinner|game|match)\b(?:\s+(?:start|begin|end|happen))?(?:\s+(?:today|tonight|tomorrow))?\s*\??\s*$"
     # thanks and praise, asking after the bot, jokes: a chat line, not a question for the articles
-    r"|^\s*(?:thanks|thank you|thx|ty|cheers|nice one|good bot|great|awesome|cool)\b[^?]*$"
-    r"|^\s*(?:hey|hi|hello|yo)?\s*(?:bot\W*)?(?:how(?:'s| is| are)\s+(?:you|your|it going|things)"
+    r"|^\s*(?:thanks|thank you|thx)\b[^?]*$|^\s*(?:cheers|nice one|good bot|great|awesome|cool)\b[\s!.]*$"
+    r"|^\s*(?:hey|hi|hello|yo)?\s*(?:bot\W*)?(?:how(?:'s| is| are)\s+(?:you|it going|things"
+    r"|your (?:day|morning|evening|week|weekend))"
     r"|(?:is|are)\s+(?:the\s+)?(?:bot|you)\s+(?:there|here|down|up|alive|awake|working|broken|ok|okay)"
     r"|(?:can|could|will|would)\s+you\s+tell\s+(?:me|us)\s+a\s+joke|tell\s+(?:me|us)\s+a\s+joke)\b",
     re.IGNORECASE)

@@ -75,3 +75,13 @@ def test_answered_when_the_top_passage_answers(news, question, opening):
     answer = news.ask(question, limit=3)
     assert answer.answered
     assert any(p.text.startswith(opening) for p in answer.results)
+
+
+@pytest.mark.parametrize("question", [
+    "great britain gdp growth",                 # starts like praise, asks about the news
+    "how is your data protected",
+    "cheers for the win in cardiff",
+    "thanks to the tsunami, what happened to the factories?",
+])
+def test_a_question_that_starts_like_chat_is_still_read(news, question):
+    assert not news.read(question).function_words_only

@@ -26,8 +26,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus.encoder import load_encoder  # noqa: E402
-from squad import DEFAULT as SQUAD_DEFAULT, load  # noqa: E402
+from squad import DEFAULT as SQUAD_DEFAULT  # noqa: E402
+from squad import load
+
+from corpus.sentence_model.encoder import load_encoder  # noqa: E402
 
 BBC_DEFAULT = ROOT.parent / "shared" / "bench" / "bbc"
 XQUAD_DEFAULT = ROOT.parent / "shared" / "bench" / "xquad"

@@ -5,7 +5,7 @@
 Every saved page tests/fixtures/pages/NAME.html that has NAME.truth.txt beside it (the article's real
 paragraphs, one a line, written by hand) is read three ways in the same run:
 
-- articlebot: `corpus.ingest.document_from_path`, the paragraphs `Corpus.add` would store;
+- articlebot: `corpus.reading.ingest.document_from_path`, the paragraphs `Corpus.add` would store;
 - trafilatura with the settings articlebot gives it (favor_precision, no comments, no tables);
 - trafilatura with its defaults.
 
@@ -32,7 +32,7 @@ def _norm(text: str) -> str:
 
 
 def _articlebot(path: Path) -> list[str]:
-    from corpus.ingest import document_from_path
+    from corpus.reading.ingest import document_from_path
 
     return document_from_path(path).paragraphs
 

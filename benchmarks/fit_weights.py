@@ -1,7 +1,7 @@
-"""Fit the rerank weights in corpus/search.py on development questions, and show the abstention trade-off.
+"""Fit the rerank weights in corpus/answering/search.py on development questions, and show the abstention trade-off.
 
 Dumps each question's candidates with their features (through the engine itself), then runs a
-coordinate ascent on top-1. The result is printed, not written: copy it into corpus/search.py.
+coordinate ascent on top-1. The result is printed, not written: copy it into corpus/answering/search.py.
 
     python benchmarks/fit_weights.py --news-db /tmp/news.db [--squad ../shared/bench/squad-dev-a.json]
 
@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from common import norm  # noqa: E402
-from corpus import Corpus, Document  # noqa: E402
-from corpus import rerank as search  # noqa: E402  (the weights live in corpus.rerank)
-from corpus.search import UNKNOWN_SHARE_REFUSED  # noqa: E402
 
+from corpus import Corpus, Document  # noqa: E402
+from corpus.answering import rerank as search  # noqa: E402  (the weights live in corpus.answering.rerank)
+from corpus.answering.search import UNKNOWN_SHARE_REFUSED  # noqa: E402
 
 # Where the fit starts for the features of meaning (the cosine to the question, and how far below the
 # nearest candidate by meaning): present only when the questions' files have vectors.
@@ -38,7 +38,7 @@ def candidates_with_features(corpus: Corpus, question: str):
 
 
 def _answer_inputs(reading) -> dict:
-    """What `answered` reads besides the best candidate (see corpus.search.Reading.answered)."""
+    """What `answered` reads besides the best candidate (see corpus.answering.search.Reading.answered)."""
     return {"refused_anyway": bool(reading.function_words_only or reading.unknown_share >= UNKNOWN_SHARE_REFUSED)}
 
 

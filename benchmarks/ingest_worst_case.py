@@ -74,7 +74,7 @@ def measure(name: str, size: int) -> float:
     """Seconds to ingest one crafted text of about `size` characters (run in the child process)."""
     from corpus import Corpus
     from corpus.errors import IngestError
-    from corpus.ingest import document_from_text
+    from corpus.reading.ingest import document_from_text
 
     build, markdown = CASES[name]
     source = f"Title\n\n{build(size)}\n\nThe article ends here."

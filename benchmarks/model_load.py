@@ -5,7 +5,7 @@ model's load as a user's command does. The configurations take turns, round afte
 whose load changes affects them alike:
 
 - no cache: ARTICLEBOT_CACHE_DIR cannot be created, so the graph is built in memory every time (what every
-  process did before corpus/model_cache.py);
+  process did before corpus/sentence_model/model_cache.py);
 - cold cache: an empty cache directory, so the process builds the graph and writes it (a first run);
 - warm cache: the graph is read from the cache (every later run);
 - words only: ARTICLEBOT_SEMANTIC=0, no model at all (the floor).

@@ -18,7 +18,7 @@ paragraphs = (N + 1) x ~10.5k. A guild-scoped ask sees its own file plus the sha
 the shared-scope ask sees the shared file.
 
 Each N runs in a fresh subprocess so peak RSS (VmHWM) is per N. In it:
-- every BBC file is parsed once with corpus.ingest.document_from_path (timed: "parse"), and the
+- every BBC file is parsed once with corpus.reading.ingest.document_from_path (timed: "parse"), and the
   Documents are reused for every copy; Corpus.add is timed on its own ("store"). "parse+store" adds the
   measured parse time once per copy, i.e. what ingesting N+1 copies from files would cost.
 - the fixed, seeded question set (benchmarks/scale_questions.jsonl, see scale_questions.py) is asked
@@ -47,12 +47,9 @@ import argparse
 import cProfile
 import io
 import json
-import math
 import os
-import platform
 import pstats
 import re
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -65,12 +62,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale_questions  # noqa: E402
+from scale_common import (GUILD_BASE, RESULT_TAG, database_files, db_size, file_totals, fmt_lat, latency,  # noqa: E402
+                          log, machine_info, peak_rss_mb)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BBC = scale_questions.DEFAULT_BBC
 DEFAULT_QUESTIONS = scale_questions.DEFAULT_OUT
-GUILD_BASE = 900_000_000_000_000_000  # Discord-snowflake-sized guild ids: GUILD_BASE + 1 .. GUILD_BASE + N
-RESULT_TAG = "SCALE-RESULT "
 
 TARGETS = {  # at N = 50 (~500k paragraphs)
     "ask_p50_ms": 15.0,
@@ -93,61 +90,9 @@ def corpus_sha(root: Path) -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    for f in sorted(Path(root).glob("*.py")):
+    for f in sorted(Path(root).rglob("*.py")):
         digest.update(f.read_bytes())
     return digest.hexdigest()[:10]
-
-
-def machine_info() -> dict:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        rev = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "corpus"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-        rev = (rev or "?") + (" + uncommitted corpus/ changes" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        rev = "?"
-    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
-            "ram_gib": round(ram / 2**30, 1) if ram else None, "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "articlebot_rev": rev}
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS: VmHWM, which exec resets (ru_maxrss keeps the parent's peak at fork)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
-
-
-def latency(values_s: list[float]) -> dict:
-    ms = [v * 1000 for v in values_s]
-    return {"n": len(ms), "p50": pct(ms, 50), "p95": pct(ms, 95), "p99": pct(ms, 99),
-            "mean": statistics.fmean(ms), "max": max(ms)}
 
 
 # ------------------------------------------------------------------------------------------- worker
@@ -186,66 +131,6 @@ class PlainFTS:
     def close(self) -> None:
         for conn in self.conns.values():
             conn.close()
-
-
-def database_files(shared: Path) -> list[Path]:
-    """The shared file and every guild file beside it (`x.db`, `x.guilds/*.db`)."""
-    return [shared, *sorted(shared.with_name(shared.stem + ".guilds").glob("*.db"))]
-
-
-def file_totals(files: list[Path], *, sizes: bool = False) -> dict:
-    """Articles, paragraphs, text and file bytes summed over the files; with `sizes`, the dbstat breakdown
-    summed too and the most FTS5 segments of any one file."""
-    out = {"articles": 0, "paragraphs": 0, "text_bytes": 0, "bytes": 0}
-    breakdown: dict[str, int] = {}
-    segments = 0
-    for path in files:
-        out["bytes"] += db_size(path)
-        conn = sqlite3.connect(path)
-        try:
-            a, p = conn.execute("SELECT count(*), coalesce(sum(paragraph_count), 0) FROM articles").fetchone()
-            out["articles"] += a
-            out["paragraphs"] += p
-            out["text_bytes"] += conn.execute("SELECT coalesce(sum(length(CAST(text AS BLOB))), 0) "
-                                              "FROM paragraphs").fetchone()[0]
-            if sizes:
-                for key, size in size_breakdown(conn).items():
-                    breakdown[key] = breakdown.get(key, 0) + size
-                segments = max(segments, conn.execute(
-                    "SELECT count(DISTINCT segid) FROM paragraphs_fts_idx").fetchone()[0])
-        finally:
-            conn.close()
-    if sizes:
-        out["breakdown"] = dict(sorted(breakdown.items(), key=lambda kv: -kv[1]))
-        out["fts_segments"] = segments
-    return out
-
-
-def log(msg: str) -> None:
-    print(f"[{datetime.now(timezone.utc).strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def db_size(path: Path) -> int:
-    return sum(Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists())
-
-
-def size_breakdown(conn: sqlite3.Connection) -> dict:
-    try:
-        rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
-    except sqlite3.Error:
-        return {}
-    groups: dict[str, int] = {}
-    for name, size in rows:
-        if name.startswith("paragraphs_fts_"):
-            key = "fts " + name[len("paragraphs_fts_"):]
-        elif name.startswith("embeddings"):
-            key = "vectors"
-        elif name.startswith("sqlite_autoindex_") or name in ("paragraphs_article_position", "articles_scope_hash"):
-            key = "indexes"
-        else:
-            key = name
-        groups[key] = groups.get(key, 0) + size
-    return dict(sorted(groups.items(), key=lambda kv: -kv[1]))
 
 
 def embed_all(corpus) -> dict:
@@ -291,7 +176,8 @@ def matrices_mb(corpus) -> float:
     """Paragraph vectors held in memory: the arrays of each open file's matrix (cached on its Store), and
     of any pool of vectors the matrices share."""
     import numpy as np
-    from corpus import vectors
+
+    from corpus.storage import vectors
 
     stores = [corpus.shared, *corpus._guilds.values()]
     held = [s.matrix_cache for s in stores if getattr(s, "matrix_cache", None) is not None]
@@ -305,7 +191,7 @@ def worker(args) -> dict:
     import corpus as corpus_pkg
     from corpus import Corpus
     from corpus.errors import IngestError
-    from corpus.ingest import document_from_path
+    from corpus.reading.ingest import document_from_path
 
     engine_dir = Path(corpus_pkg.__file__).resolve().parent
     if args.expect_engine and engine_dir != Path(args.expect_engine).resolve():
@@ -533,10 +419,6 @@ def worker(args) -> dict:
 # ------------------------------------------------------------------------------------------- report
 def fmt_int(v) -> str:
     return "-" if v is None else f"{v:,.0f}"
-
-
-def fmt_lat(d: dict) -> str:
-    return f"{d['p50']:.1f} / {d['p95']:.1f} / {d['p99']:.1f}"
 
 
 def table(results: list[dict], info: dict, args, questions_meta: dict) -> str:

@@ -35,12 +35,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import scale
+import scale_common
 import scale_questions
 
 MEASURED_ARTICLES = 300
 OTHER_ARTICLES = 100
-GUILD = scale.GUILD_BASE  # the measured guild; the others are GUILD_BASE + 1 .. GUILD_BASE + N
+GUILD = scale_common.GUILD_BASE  # the measured guild; the others are GUILD_BASE + 1 .. GUILD_BASE + N
 SEED = 20261206
 TARGET_P50_RATIO = 1.25
 TARGET_P99_RATIO = 1.5
@@ -50,7 +50,7 @@ TARGET_P99_RATIO = 1.5
 def parse_all(bbc: Path):
     """Every BBC file parsed once: (files, Documents), aligned, failures dropped."""
     from corpus.errors import IngestError
-    from corpus.ingest import document_from_path
+    from corpus.reading.ingest import document_from_path
 
     files, docs = [], []
     for f in scale_questions.bbc_files(bbc):
@@ -95,8 +95,8 @@ def build(root: Path, bbc: Path, ns: list[int]) -> dict:
     stages = [(0, [GUILD], lambda g: measured_choice(len(docs)))]
     done = 0
     for n in sorted(x for x in ns if x > 0):
-        stages.append((n, [scale.GUILD_BASE + i for i in range(done + 1, n + 1)],
-                       lambda g: other_choice(g - scale.GUILD_BASE, len(docs))))
+        stages.append((n, [scale_common.GUILD_BASE + i for i in range(done + 1, n + 1)],
+                       lambda g: other_choice(g - scale_common.GUILD_BASE, len(docs))))
         done = n
     for n, guilds, choice in stages:
         t, adds, paragraphs = time.perf_counter(), 0, 0
@@ -108,11 +108,11 @@ def build(root: Path, bbc: Path, ns: list[int]) -> dict:
         seconds = time.perf_counter() - t
         out["stages"].append({"n": n, "guilds": len(guilds), "adds": adds, "seconds": seconds,
                               "articles_s": adds / seconds, "paragraphs_s": paragraphs / seconds,
-                              "rss_mb": scale.peak_rss_mb()})
-        scale.log(f"built N={n}: {adds:,} adds to {len(guilds)} guilds in {seconds:.0f}s ({adds / seconds:.0f}/s)")
+                              "rss_mb": scale_common.peak_rss_mb()})
+        scale_common.log(f"built N={n}: {adds:,} adds to {len(guilds)} guilds in {seconds:.0f}s ({adds / seconds:.0f}/s)")
     out["cold_adds"] = cold_adds(corpus, docs)
     corpus.close()  # checkpoints every file
-    out["build_peak_rss_mb"] = scale.peak_rss_mb()
+    out["build_peak_rss_mb"] = scale_common.peak_rss_mb()
     for n in ns:
         link_layout(full, layout_dir(root, n), n)
     return out
@@ -122,9 +122,9 @@ def cold_adds(corpus, docs, guilds: int = 200) -> dict:
     """What an add costs when the guild's file is not open: add one article to each of `guilds` extra guilds
     (creates their files), then a second one to each in the same order: with more guilds than the open-file
     cache holds, every second-round add reopens a closed file. The extra guilds are purged afterwards."""
-    from corpus.scopes import OPEN_GUILD_FILES
+    from corpus.storage.scopes import OPEN_GUILD_FILES
 
-    extra = [scale.GUILD_BASE + 10_000 + i for i in range(guilds)]
+    extra = [scale_common.GUILD_BASE + 10_000 + i for i in range(guilds)]
     timings = {}
     for label, k in (("new_file", 0), ("closed_file", 1)):
         t = time.perf_counter()
@@ -139,14 +139,14 @@ def cold_adds(corpus, docs, guilds: int = 200) -> dict:
 def link_layout(full: Path, folder: Path, n: int) -> None:
     (folder / "bench.guilds").mkdir(parents=True)
     os.link(db_of(full), db_of(folder))
-    for g in [GUILD] + [scale.GUILD_BASE + i for i in range(1, n + 1)]:
+    for g in [GUILD] + [scale_common.GUILD_BASE + i for i in range(1, n + 1)]:
         os.link(full / "bench.guilds" / f"{g}.db", folder / "bench.guilds" / f"{g}.db")
 
 
 def layout_size(folder: Path) -> dict:
-    files = scale.database_files(db_of(folder))
-    return {"files": len(files), "bytes": sum(scale.db_size(f) for f in files),
-            "articles": scale.file_totals(files)["articles"]}
+    files = scale_common.database_files(db_of(folder))
+    return {"files": len(files), "bytes": sum(scale_common.db_size(f) for f in files),
+            "articles": scale_common.file_totals(files)["articles"]}
 
 
 # ------------------------------------------------------------------------------------------ asks
@@ -162,7 +162,7 @@ def ask_worker(folder: Path, n: int, count: int) -> dict:
     files = [Path(f) for f in json.loads((folder.parent / "files.json").read_text())]  # what the build parsed
     own = questions_for(files, measured_choice(len(files)), count, SEED)
     by_source: dict[str, list[str]] = {}
-    for q in scale_questions.load(scale.DEFAULT_QUESTIONS):
+    for q in scale_questions.load(scale_questions.DEFAULT_OUT):
         by_source.setdefault(q["source"], []).append(q["question"])
     rng = random.Random(f"{SEED}-traffic-{n}")
     corpus = Corpus.open(db_of(folder), load_samples=False)
@@ -182,7 +182,7 @@ def ask_worker(folder: Path, n: int, count: int) -> dict:
     open_fds = len(os.listdir("/proc/self/fd")) if Path("/proc/self/fd").is_dir() else None
     corpus.close()
     return {"n": n, "wall": wall, "cpu": cpu, "other": other, "found": found / len(own), "open_fds": open_fds,
-            "first_ms": first_ms, "peak_rss_mb": scale.peak_rss_mb(), "load": os.getloadavg()[0]}
+            "first_ms": first_ms, "peak_rss_mb": scale_common.peak_rss_mb(), "load": os.getloadavg()[0]}
 
 
 def traffic_ask(corpus, rng: random.Random, n: int, files: list[Path], by_source: dict) -> float:
@@ -192,7 +192,7 @@ def traffic_ask(corpus, rng: random.Random, n: int, files: list[Path], by_source
             for q in by_source.get(f"{files[k].parent.name}/{files[k].name}", [])]
     question = rng.choice(mine) if mine else "what happened"
     t = time.perf_counter()
-    corpus.ask(question, guild_id=scale.GUILD_BASE + i)
+    corpus.ask(question, guild_id=scale_common.GUILD_BASE + i)
     return time.perf_counter() - t
 
 
@@ -200,7 +200,7 @@ def traffic_ask(corpus, rng: random.Random, n: int, files: list[Path], by_source
 def report(build_out: dict, sizes: dict, runs: dict[int, list[dict]], info: dict, count: int, rounds: int) -> str:
     ns = sorted(runs)
     pooled = {n: {k: [v for r in runs[n] for v in r[k]] for k in ("wall", "cpu", "other")} for n in ns}
-    lat = {n: {k: scale.latency(v) if v else None for k, v in pooled[n].items()} for n in ns}
+    lat = {n: {k: scale_common.latency(v) if v else None for k, v in pooled[n].items()} for n in ns}
     stage = {s["n"]: s for s in build_out["stages"]}
     base = lat[ns[0]]
     rows: list[tuple[str, list[str]]] = []
@@ -215,11 +215,11 @@ def report(build_out: dict, sizes: dict, runs: dict[int, list[dict]], info: dict
     row("total size", lambda n: f"{sizes[n]['bytes'] / 1e6:,.1f} MB")
     row("ingest of this stage, articles/s",
         lambda n: f"{stage[n]['articles_s']:,.0f} ({stage[n]['adds']:,} adds)")
-    row("the guild's ask p50/p95/p99 ms", lambda n: scale.fmt_lat(lat[n]["wall"]))
+    row("the guild's ask p50/p95/p99 ms", lambda n: scale_common.fmt_lat(lat[n]["wall"]))
     row("  ratio to N=0, p50 / p99", lambda n: f"{ratio(n, 'wall', 'p50'):.2f}x / {ratio(n, 'wall', 'p99'):.2f}x")
-    row("the guild's ask CPU p50/p95/p99 ms", lambda n: scale.fmt_lat(lat[n]["cpu"]))
+    row("the guild's ask CPU p50/p95/p99 ms", lambda n: scale_common.fmt_lat(lat[n]["cpu"]))
     row("  ratio to N=0, p50 / p99", lambda n: f"{ratio(n, 'cpu', 'p50'):.2f}x / {ratio(n, 'cpu', 'p99'):.2f}x")
-    row("another guild's ask p50/p95/p99 ms", lambda n: scale.fmt_lat(lat[n]["other"]) if lat[n]["other"] else "-")
+    row("another guild's ask p50/p95/p99 ms", lambda n: scale_common.fmt_lat(lat[n]["other"]) if lat[n]["other"] else "-")
     row("first ask of the guild (cold) ms", lambda n: " / ".join(f"{r['first_ms']:.0f}" for r in runs[n]))
     row("source sentence in top 5", lambda n: f"{statistics.fmean(r['found'] for r in runs[n]):.0%}")
     row("peak RSS of the asking process", lambda n: f"{max(r['peak_rss_mb'] for r in runs[n]):,.0f} MB")
@@ -258,14 +258,14 @@ def run(args) -> int:
     ns = sorted({int(x) for x in args.others.split(",") if x.strip()} | {0})
     # its own subfolder: the build starts by deleting it, and must not delete anything else in --db-dir
     root = args.db_dir.resolve() / "many-guilds" if args.db_dir else Path(tempfile.mkdtemp(prefix="articlebot-many-"))
-    info = scale.machine_info()
-    scale.log(f"building N = {', '.join(map(str, ns))} in {root}")
+    info = scale_common.machine_info()
+    scale_common.log(f"building N = {', '.join(map(str, ns))} in {root}")
     build_out = build(root, args.bbc, ns)
     sizes = {n: layout_size(layout_dir(root, n)) for n in ns}
     runs: dict[int, list[dict]] = {n: [] for n in ns}
     for r in range(args.rounds):
         for n in (ns if r % 2 == 0 else ns[::-1]):
-            scale.log(f"round {r + 1}/{args.rounds}: asking at N={n}")
+            scale_common.log(f"round {r + 1}/{args.rounds}: asking at N={n}")
             runs[n].append(ask_in_subprocess(layout_dir(root, n), args, n))
     out = report(build_out, sizes, runs, info, args.count, args.rounds)
     print(out)
@@ -280,10 +280,10 @@ def run(args) -> int:
 def ask_in_subprocess(folder: Path, args, n: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--ask-worker", str(folder), str(n), str(args.count)]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=tempfile.gettempdir())
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(scale.RESULT_TAG)]
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(scale_common.RESULT_TAG)]
     if proc.returncode != 0 or not lines:
         raise SystemExit(f"N={n}: ask worker failed (exit {proc.returncode})")
-    return json.loads(lines[-1][len(scale.RESULT_TAG):])
+    return json.loads(lines[-1][len(scale_common.RESULT_TAG):])
 
 
 # ------------------------------------------------------------------------------------------ schema cost
@@ -360,4 +360,4 @@ def connection_rss_kb(path: Path, k: int) -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--ask-worker":
         result = ask_worker(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
-        print(scale.RESULT_TAG + json.dumps(result), flush=True)
+        print(scale_common.RESULT_TAG + json.dumps(result), flush=True)

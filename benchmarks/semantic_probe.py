@@ -1,6 +1,6 @@
 """What a sentence-embedding model would add to the rerank, and what it would cost: a measurement, not a feature.
 
-Kept as the record of issue #4's measurement; the engine now searches by meaning with corpus/encoder.py
+Kept as the record of issue #4's measurement; the engine now searches by meaning with corpus/sentence_model/encoder.py
 (multilingual-e5-small, chosen by benchmarks/encoder.py). It answered, with figures, the question docs/quality.md left open: how much
 would all-MiniLM-L6-v2 (the one sentence-embedding model found on the package registry with its weights
 inside) raise SQuAD top-1, and how long does it take per question and per paragraph on this machine?
@@ -32,11 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from corpus import Corpus, Document  # noqa: E402
-from corpus import rerank as search  # noqa: E402
-from corpus.text import sentences  # noqa: E402
 from fit_weights import candidates_with_features, fit, fit_pairwise, top1  # noqa: E402
 from squad import DEFAULT, load  # noqa: E402
+
+from corpus import Corpus, Document  # noqa: E402
+from corpus.answering import rerank as search  # noqa: E402
+from corpus.reading.text import sentences  # noqa: E402
 
 HIDDEN, HEADS, LAYERS = 384, 12, 6
 

@@ -4,7 +4,7 @@ paragraph that answers a speaker question?
     python benchmarks/speakers.py --db /tmp/news.db [--questions benchmarks/news_questions.jsonl] [-v]
 
 --db is a database built by `benchmarks/news.py --db PATH` (all BBC articles plus the seed). A paragraph
-counts when corpus.search matches the question's person to one of its stored speakers (a role such as
+counts when corpus.answering.search matches the question's person to one of its stored speakers (a role such as
 "the chancellor" counts), the same test the ranking uses.
 """
 
@@ -20,9 +20,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from common import norm  # noqa: E402
+
 from corpus import Corpus  # noqa: E402
-from corpus.question import parse_speaker  # noqa: E402
-from corpus.rerank import speaker_match as _speaker_match  # noqa: E402
+from corpus.answering.question import parse_speaker  # noqa: E402
+from corpus.answering.rerank import speaker_match as _speaker_match  # noqa: E402
 
 
 def main() -> int:

@@ -9,7 +9,7 @@
 
 "same" decides whether the C stemmer may be used at all: the database stores stems made at ingest and a
 question is stemmed when it is asked, so one word stemmed differently by the two would miss. Words are
-prepared as the index prepares them (corpus.text.index_words: lower-cased, accent-folded, cut in pieces),
+prepared as the index prepares them (corpus.reading.text.index_words: lower-cased, accent-folded, cut in pieces),
 from every BBC article and every XQuAD file (titles, paragraphs, questions, answers); each algorithm is
 run on all of them. "own words" are a language's words among them: its XQuAD text (en: and BBC's), and
 its stop words (the stop-words package's list; for most languages the only words of their own here).
@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DEFAULT_BBC, REPO_ROOT  # noqa: E402
 
 sys.path.insert(0, str(REPO_ROOT))
-from corpus.languages import SNOWBALL, language  # noqa: E402
-from corpus.text import decode, index_words, normalize  # noqa: E402
+from corpus.reading.languages import SNOWBALL, language  # noqa: E402
+from corpus.reading.text import decode, index_words, normalize  # noqa: E402
 
 QUESTIONS = REPO_ROOT / "benchmarks" / "news_questions.jsonl"
 HIDE_C = "import sys; sys.modules['Stemmer'] = None\n"
@@ -110,7 +110,7 @@ def fixture_documents() -> dict[str, list]:
     """The articles tests/test_languages.py stores: the BBC texts in tests/fixtures (English) and
     xquad-mini.json's Spanish, German and Russian ones (Chinese is not stemmed)."""
     from corpus import Document
-    from corpus.ingest import document_from_path
+    from corpus.reading.ingest import document_from_path
 
     xquad = json.loads((FIXTURES / "xquad-mini.json").read_text(encoding="utf-8"))["languages"]
     docs = {"en": [document_from_path(p) for p in sorted(FIXTURES.glob("bbc-*.txt"))]}
@@ -166,7 +166,7 @@ def _env() -> dict:
 
 
 def _stemmer_in_use(pure: bool) -> str:
-    code = (HIDE_C if pure else "") + "from corpus.languages import language; print(type(language('en')._stemmer()))"
+    code = (HIDE_C if pure else "") + "from corpus.reading.languages import language; print(type(language('en')._stemmer()))"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env()).stdout.strip()
 
 

@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import discord
 
 from corpus.errors import CorpusError, QuestionError
 
 from . import render
-from .views import answer_view, message_kwargs, send_ephemeral
-
-if TYPE_CHECKING:
-    from .client import ArticleBotMixin
+from .views import AnsweringClient, answer_view, message_kwargs, send_ephemeral
 
 log = logging.getLogger(__name__)
 
 
-async def build_answer(bot: "ArticleBotMixin", question: str, *, guild_id: Optional[int], offset: int = 0,
+async def build_answer(bot: AnsweringClient, question: str, *, guild_id: Optional[int], offset: int = 0,
                        article_id: Optional[int] = None) -> render.Rendered:
     """The answer page: the passages that answer, else the closest ones (``answered`` False), else a note.
     With ``article_id``, only that article is searched, and the page says which it was."""
@@ -47,7 +44,7 @@ async def build_answer(bot: "ArticleBotMixin", question: str, *, guild_id: Optio
 async def send_answer_page(interaction: discord.Interaction, question: str, *, offset: int = 0,
                            article_id: Optional[int] = None, ephemeral: bool = True) -> None:
     """Answer an interaction that has already been deferred."""
-    bot: ArticleBotMixin = interaction.client  # type: ignore[assignment]
+    bot: AnsweringClient = interaction.client  # type: ignore[assignment]
     try:
         rendered = await build_answer(bot, question, guild_id=interaction.guild_id, offset=offset, article_id=article_id)
     except CorpusError as exc:

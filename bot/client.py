@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from corpus.errors import CorpusError
 
+from . import answers
 from .cooldown import AskCooldown, GuildAddGate, UserCooldown
 from .engine import Engine
 from .settings import Settings
@@ -93,6 +94,11 @@ class ArticleBotMixin:
         self.ask_cooldown = UserCooldown(settings.ask_cooldown_rate, settings.ask_cooldown_per)
         self.add_gate = GuildAddGate()
         self.votes = VoteLedger()
+
+    async def send_answer_page(self, interaction: discord.Interaction, question: str, *, offset: int = 0,
+                               article_id: Optional[int] = None) -> None:
+        """A page of answers to an interaction already deferred (the "More results" button pages here)."""
+        await answers.send_answer_page(interaction, question, offset=offset, article_id=article_id)
 
     @property
     def engine(self) -> Engine:  # type: ignore[override]

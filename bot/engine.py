@@ -21,7 +21,9 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
-from corpus import Corpus, feedback, fetch, ingest, settings
+from corpus import Corpus, settings
+from corpus.reading import fetch, ingest
+from corpus.storage import feedback
 
 from . import titles
 from .vectors import VectorWorker
@@ -113,7 +115,7 @@ class Engine:
         return await self._write(self.corpus.purge_guild, guild_id)
 
     async def record_vote(self, guild_id: Optional[int], question: str, passages, vote: str) -> None:
-        """A 👍 or 👎 on an answer, counted in the guild's own file (:mod:`corpus.feedback`)."""
+        """A 👍 or 👎 on an answer, counted in the guild's own file (:mod:`corpus.storage.feedback`)."""
         await self._write(feedback.record, self.corpus, guild_id, question, passages, vote)
 
     async def stats(self, guild_id: Optional[int]) -> dict:

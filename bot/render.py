@@ -16,7 +16,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 import discord
 
-from corpus.text import unspaced
+from corpus.reading.text import unspaced
 
 MAX_CONTENT = 2000
 MAX_TITLE = 256

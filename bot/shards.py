@@ -70,7 +70,7 @@ def layout_databases(template: str) -> list[Path]:
 def move_guilds(template: str, count: int, groups, *, dry_run: bool) -> int:
     """Move every server's file to the database of its shard under this layout. A file with a WAL beside
     it is left alone: a process has it open (stop the bot first) or stopped uncleanly."""
-    from corpus.scopes import guild_dir
+    from corpus.storage.scopes import guild_dir
 
     target_of = {shard: Path(database_path(template, group)) for group in groups for shard in group}
     moved = problems = 0

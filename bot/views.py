@@ -10,18 +10,30 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Protocol
 
 import discord
 
-from corpus.feedback import Shown
+from corpus.storage.feedback import Shown
 
 from . import render
 
 if TYPE_CHECKING:
-    from .client import ArticleBotMixin
+    from .engine import Engine
 
 log = logging.getLogger(__name__)
+
+
+class AnsweringClient(Protocol):
+    """What answers and their buttons need of the client (bot.client.ArticleBotMixin has it all): named here
+    so that neither this module nor bot.answers imports the client, which imports them. The "More results"
+    button pages through the client, since bot.answers (which builds the page) imports this module."""
+
+    engine: "Engine"
+    votes: "VoteLedger"
+
+    async def send_answer_page(self, interaction: discord.Interaction, question: str, *, offset: int = 0,
+                               article_id: Optional[int] = None) -> None: ...
 
 NO_MENTIONS = discord.AllowedMentions.none()
 ANSWER_VIEW_TIMEOUT = 15 * 60  # the in-memory view; the dynamic items keep working afterwards
@@ -56,14 +68,13 @@ class MoreResults(discord.ui.DynamicItem[discord.ui.Button], template=r"ab:more:
         return cls(int(match["offset"]), int(article) if article else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        from .answers import send_answer_page
-
         question = render.question_from(interaction.message.content if interaction.message else None)
         if question is None:
             await send_ephemeral(interaction, "I can't tell what that answer was for any more; ask again with `/ask`.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await send_answer_page(interaction, question, offset=self.offset, article_id=self.article_id)
+        bot: AnsweringClient = interaction.client  # type: ignore[assignment]
+        await bot.send_answer_page(interaction, question, offset=self.offset, article_id=self.article_id)
 
 
 class ShowContext(discord.ui.DynamicItem[discord.ui.Button], template=r"ab:ctx:(?P<article>\d+):(?P<paragraph>\d+)"):
@@ -80,7 +91,7 @@ class ShowContext(discord.ui.DynamicItem[discord.ui.Button], template=r"ab:ctx:(
         return cls(int(match["article"]), int(match["paragraph"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot: ArticleBotMixin = interaction.client  # type: ignore[assignment]
+        bot: AnsweringClient = interaction.client  # type: ignore[assignment]
         await interaction.response.defer(ephemeral=True, thinking=True)
         passages = await bot.engine.context(self.article_id, self.paragraph, guild_id=interaction.guild_id, radius=1)
         rendered = render.render_context(passages, self.paragraph)
@@ -103,7 +114,7 @@ class ReadAll(discord.ui.DynamicItem[discord.ui.Button], template=r"ab:read:(?P<
         return cls(int(match["article"]), int(match["paragraph"]), item.label or "Read all")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot: ArticleBotMixin = interaction.client  # type: ignore[assignment]
+        bot: AnsweringClient = interaction.client  # type: ignore[assignment]
         await interaction.response.defer(ephemeral=True, thinking=True)
         passages = await bot.engine.context(self.article_id, self.paragraph, guild_id=interaction.guild_id, radius=0)
         passage = next((p for p in passages if p.paragraph == self.paragraph), None)
@@ -155,7 +166,7 @@ class Vote(discord.ui.DynamicItem[discord.ui.Button],
         return cls(match["vote"], shown)  # type: ignore[arg-type]
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot: ArticleBotMixin = interaction.client  # type: ignore[assignment]
+        bot: AnsweringClient = interaction.client  # type: ignore[assignment]
         message = interaction.message
         question = render.question_from(message.content if message else None)
         if message is None or question is None:

@@ -56,8 +56,8 @@ def _worker_init(bot: int) -> None:
         os.nice(5)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the bot, which then stops its workers
     end_with_parent(bot)  # a SIGKILLed bot cannot
-    import corpus.fetch  # noqa: F401
-    import corpus.ingest  # noqa: F401
+    import corpus.reading.fetch  # noqa: F401
+    import corpus.reading.ingest  # noqa: F401
     with contextlib.suppress(ImportError):
         import trafilatura  # noqa: F401  (slow to import; HTML needs it)
 

@@ -17,12 +17,14 @@ import time
 import unicodedata
 from pathlib import Path
 
-from . import bulk, database, limits
+from . import limits
 from .errors import CorpusError, DiskFullError, IngestError
-from .ingest import find_sources
-from .scopes import Corpus, guild_dir
+from .reading import bulk
+from .reading.ingest import find_sources
 from .settings import EngineSettings, SettingsError, db_setting
-from .store import resolve_db_path
+from .storage import database
+from .storage.scopes import Corpus, guild_dir
+from .storage.store import resolve_db_path
 
 PROG = "articlebot"
 
@@ -214,7 +216,7 @@ def _embed(corpus: Corpus, pending) -> None:
 
 
 def _ingest_one(corpus: Corpus, source: str, article, args) -> tuple[str, bool]:
-    """The line to print for one source (read and analysed by corpus.bulk), and whether it was stored. A
+    """The line to print for one source (read and analysed by corpus.reading.bulk), and whether it was stored. A
     full disk fails this source only."""
     if isinstance(article, IngestError):
         return f"error: {source}: {article}", False
@@ -349,7 +351,7 @@ def _stats(corpus: Corpus, args) -> int:
 
 
 def _feedback(corpus: Corpus, args) -> int:
-    from .feedback import export
+    from .storage.feedback import export
 
     rows = export(corpus, args.guild, every_file=args.guild is None)
     for row in rows:
@@ -376,7 +378,7 @@ def _check(path: Path) -> int:
 
 
 def _backup(corpus: Corpus, args) -> int:
-    from .backup import backup
+    from .storage.backup import backup
 
     result = backup(corpus, args.dest)
     print(f"backed up {result.shared} and {result.guild_files} guild files ({result.bytes / 1_000_000:.1f} MB)")

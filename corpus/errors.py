@@ -18,7 +18,7 @@ class QuestionError(CorpusError):
 
 
 class StorageError(CorpusError):
-    """The database file cannot be used: damaged, read-only, busy, missing (see corpus.database)."""
+    """The database file cannot be used: damaged, read-only, busy, missing (see corpus.storage.database)."""
 
 
 class DiskFullError(StorageError):

@@ -144,7 +144,7 @@ def model(env: Optional[Mapping[str, str]] = None) -> Optional[str]:
 
 
 def cache_dir(env: Optional[Mapping[str, str]] = None) -> Path:
-    """``ARTICLEBOT_CACHE_DIR``: where the built sentence model is kept between runs (corpus/model_cache.py);
+    """``ARTICLEBOT_CACHE_DIR``: where the built sentence model is kept between runs (corpus/sentence_model/model_cache.py);
     default: the user's cache directory, e.g. ``~/.cache/articlebot``."""
     value = get(CACHE_DIR, env)
     return Path(value).expanduser() if value else default_cache_dir()

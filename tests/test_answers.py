@@ -4,10 +4,9 @@ small talk in an ask channel is not answered with news."""
 from __future__ import annotations
 
 import pytest
-
-from corpus.ingest import document_from_path
-
 from conftest import FIXTURES
+
+from corpus.reading.ingest import document_from_path
 
 ARTICLES = ["bbc-entertainment-111.txt", "bbc-politics-187.txt", "bbc-sport-246.txt", "bbc-business-434.txt",
             "bbc-politics-052.txt", "bbc-business-001.txt", "bbc-sport-424.txt", "bbc-tech-221.txt"]

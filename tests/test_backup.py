@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import FIXTURES
 
 from corpus import Corpus
-from corpus.ingest import Document, document_from_path
+from corpus.reading.ingest import Document, document_from_path
 
 SPORT, BUSINESS, TECH = 222, 111, None
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot import render
-from corpus.search import Answer
+from corpus.answering.search import Answer
 
 
 @dataclass

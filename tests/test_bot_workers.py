@@ -10,8 +10,8 @@ import time
 import pytest
 
 from bot.workers import ReaderBusy, ReaderCrashed, ReaderPool, ReadTimeout
-from corpus import ingest
 from corpus.errors import IngestError
+from corpus.reading import ingest
 
 
 def alive(pid: int) -> bool:

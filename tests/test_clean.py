@@ -1,9 +1,9 @@
 """Junk rules: page furniture never reaches the store, article text always does."""
 
-from corpus.clean import clean_lines, clean_paragraphs, junk_reason
-from corpus.ingest import document_from_path, document_from_text
-
 from conftest import SEED_RAW
+
+from corpus.reading.clean import clean_lines, clean_paragraphs, junk_reason
+from corpus.reading.ingest import document_from_path, document_from_text
 
 
 def test_seed_article_comes_out_clean():

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, INTERPOL_OPENINGS, SEED_RAW
 
 
@@ -168,12 +167,12 @@ def test_the_same_question_gets_the_same_answer_after_a_restart(tmp_path):
 
 
 def test_a_folder_of_many_files_is_stored_as_one_by_one_in_order(tmp_path):
-    """Sixteen files or more are read and analysed in worker processes (corpus.bulk): the same articles,
+    """Sixteen files or more are read and analysed in worker processes (corpus.reading.bulk): the same articles,
     numbered in the order given, with the same words and speakers, and a bad file still one error line."""
     import shutil
     import sqlite3
 
-    from corpus import bulk
+    from corpus.reading import bulk
 
     folder = tmp_path / "news"
     folder.mkdir()

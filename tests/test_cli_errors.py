@@ -15,12 +15,12 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES
-from corpus import Corpus, cli
-from corpus.ingest import document_from_path
-from corpus.text import pack_terms
 from test_reliability import check_database
+
+from corpus import Corpus, cli
+from corpus.reading.ingest import document_from_path
+from corpus.reading.text import pack_terms
 
 FOUR_ARTICLES = ["bbc-business-001.txt", "bbc-sport-005.txt", "bbc-tech-221.txt", "bbc-politics-400.txt"]
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
@@ -122,7 +122,7 @@ def test_a_read_only_file_can_be_written_again_once_made_writable(tmp_path, read
 
 
 def test_a_read_only_database_of_an_older_version_says_how_to_upgrade(tmp_path, read_only):
-    from corpus.store import MIGRATIONS
+    from corpus.storage.store import MIGRATIONS
 
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db, isolation_level=None)

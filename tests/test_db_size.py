@@ -10,15 +10,15 @@ import json
 import shutil
 import sqlite3
 
-from corpus import Corpus, Document
-from corpus.ingest import document_from_text
-from corpus.languages import detect
-from corpus.schema import SCHEMA_VERSION
-from corpus.text import index_text, index_text_of_terms, pack_terms, sentence_stems, stems_of_terms
-
 from conftest import FIXTURES
 from test_isolation import SECRET
 from test_reliability import check_database
+
+from corpus import Corpus, Document
+from corpus.reading.ingest import document_from_text
+from corpus.reading.languages import detect
+from corpus.reading.text import index_text, index_text_of_terms, pack_terms, sentence_stems, stems_of_terms
+from corpus.storage.schema import SCHEMA_VERSION
 
 XQUAD = json.loads((FIXTURES / "xquad-mini.json").read_text(encoding="utf-8"))["languages"]
 BBC = sorted(FIXTURES.glob("bbc-*.txt"))

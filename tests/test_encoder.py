@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import INTERPOL_OPENINGS, SEED_RAW
+
 from corpus import CorpusError
-from corpus import e5_package, model_cache
-from corpus.encoder import dequantize, dequantize_many, load_encoder, quantize
-from corpus.ingest import document_from_path
+from corpus.reading.ingest import document_from_path
+from corpus.sentence_model import e5_package, model_cache
+from corpus.sentence_model.encoder import dequantize, dequantize_many, load_encoder, quantize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -161,7 +161,7 @@ def test_loading_writes_nothing_under_home(tmp_path):
     """onnxruntime would keep a telemetry id under $HOME/.cache; the encoder turns that off."""
     home = tmp_path / "home"
     home.mkdir()
-    script = ("from corpus.encoder import load_encoder; "
+    script = ("from corpus.sentence_model.encoder import load_encoder; "
               "print(load_encoder().encode_queries(['hi']).shape)")
     env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
     env.update(HOME=str(home), PYTHONPATH=str(ROOT))
@@ -171,10 +171,10 @@ def test_loading_writes_nothing_under_home(tmp_path):
     assert list(home.rglob("*")) == []
 
 
-# -- the built model, cached between processes (corpus/model_cache.py)
+# -- the built model, cached between processes (corpus/sentence_model/model_cache.py)
 
 CACHE_TEXTS = ["what did Kolokoltsev say about Interpol", "Москва — столица России.", "北京是中国的首都。"]
-LOAD_AND_ENCODE = ("import json, sys; from corpus.encoder import load_encoder; "
+LOAD_AND_ENCODE = ("import json, sys; from corpus.sentence_model.encoder import load_encoder; "
                    f"v = load_encoder().encode_queries({CACHE_TEXTS!r}); "
                    "print(json.dumps({'onnx': 'onnx' in sys.modules, 'vectors': v.tolist()}))")
 

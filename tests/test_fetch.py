@@ -1,4 +1,4 @@
-"""corpus.fetch: safe fetching of article URLs (issue 6).
+"""corpus.reading.fetch: safe fetching of article URLs (issue 6).
 
 Everything runs against a threaded HTTP server on 127.0.0.1 (ephemeral port)
 serving the saved pages in tests/fixtures/pages/.  No other host is ever
@@ -24,9 +24,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import corpus.fetch as fetch_mod
+import corpus.reading.fetch as fetch_mod
 from corpus.errors import FetchError, IngestError
-from corpus.fetch import Fetched, address_refusal, fetch
+from corpus.reading.fetch import Fetched, address_refusal, fetch
 from corpus.settings import SettingsError
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -784,7 +784,7 @@ def test_https_untrusted_certificate_refused(net, tls_server):
 
 
 def test_document_from_url_uses_the_safe_fetcher(local):
-    from corpus import ingest
+    from corpus.reading import ingest
 
     doc = ingest.document_from_url(f"{local}/article", allow_private=True)
     assert doc.title == "How Lighthouses Keep Their Lamps Turning"
@@ -802,7 +802,7 @@ def test_document_from_url_uses_the_safe_fetcher(local):
 
 def test_a_page_cannot_choose_the_link_answers_cite(local, corpus):
     """/zebras declares canonical and og:url https://phish.example/claim: answers link to /zebras."""
-    from corpus import ingest
+    from corpus.reading import ingest
 
     doc = ingest.document_from_url(f"{local}/zebras", allow_private=True)
     assert doc.url == f"{local}/zebras"
@@ -816,14 +816,14 @@ def test_a_page_cannot_choose_the_link_answers_cite(local, corpus):
 
 
 def test_a_redirected_page_cites_the_final_address_not_its_canonical(local):
-    from corpus import ingest
+    from corpus.reading import ingest
 
     doc = ingest.document_from_url(f"{local}/redirect?to=/zebras", allow_private=True)
     assert doc.url == f"{local}/zebras"
 
 
 def test_a_canonical_on_the_same_registrable_domain_is_cited(net, monkeypatch):
-    from corpus import ingest
+    from corpus.reading import ingest
 
     monkeypatch.setitem(net.names, "www.savanna-notes.co.uk", [FAKE_PUBLIC_IP])
     port = net.base.rsplit(":", 1)[1]
@@ -837,7 +837,7 @@ def test_a_canonical_on_the_same_registrable_domain_is_cited(net, monkeypatch):
 def test_published_is_the_date_the_page_declares_never_a_copyright_year(local):
     """/zebras has only a "Copyright 2024" footer; /zebras-moved declares datePublished 2023-07-02
     in JSON-LD, with article:modified_time 2024-02-01 and the same footer."""
-    from corpus import ingest
+    from corpus.reading import ingest
 
     assert ingest.document_from_url(f"{local}/zebras", allow_private=True).published is None
     assert ingest.document_from_url(f"{local}/zebras-moved", allow_private=True).published == "2023-07-02"

@@ -22,11 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import corpus.fetch as fetch_mod
-from corpus import AddResult, Answer, Corpus, Document, Passage, ingest
-from corpus.database import add_functions
+import corpus.reading.fetch as fetch_mod
+from corpus import AddResult, Answer, Corpus, Document, Passage
 from corpus.errors import FetchError, IngestError, QuestionError
 from corpus.limits import MAX_PARAGRAPH_CHARS, MAX_QUESTION_CHARS, MAX_RESULTS
+from corpus.reading import ingest
+from corpus.storage.database import add_functions
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 

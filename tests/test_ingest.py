@@ -1,11 +1,10 @@
 """Reading articles: text, Markdown, HTML, encodings, titles, bad input."""
 
 import pytest
+from conftest import FIXTURES
 
 from corpus.errors import IngestError
-from corpus.ingest import document_from_bytes, document_from_path, document_from_text, expand_paths
-
-from conftest import FIXTURES
+from corpus.reading.ingest import document_from_bytes, document_from_path, document_from_text, expand_paths
 
 
 def test_text_title_paragraphs_and_rejoined_wraps():

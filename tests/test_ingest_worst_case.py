@@ -14,7 +14,7 @@ from time import perf_counter
 import pytest
 
 from corpus.errors import IngestError
-from corpus.ingest import document_from_text
+from corpus.reading.ingest import document_from_text
 
 GROWTH = 4
 LINEAR_AT_MOST = 9  # linear is ~4x, quadratic 16x: a wide margin for a busy machine

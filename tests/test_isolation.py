@@ -10,14 +10,13 @@ import shutil
 import sqlite3
 import string
 
+from conftest import FIXTURES, INTERPOL_OPENINGS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus import Corpus, Document
-from corpus.schema import SCHEMA_VERSION
-from corpus.scopes import guild_dir
-
-from conftest import FIXTURES, INTERPOL_OPENINGS
+from corpus.storage.schema import SCHEMA_VERSION
+from corpus.storage.scopes import guild_dir
 
 # Made-up words (consonant-vowel syllables) so that no word of one guild is also an English word another
 # guild's text or the sample article could hold.

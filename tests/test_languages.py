@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, INTERPOL_OPENINGS
 
 from bot.render import bold_matches
 from corpus import Corpus, Document
-from corpus.store import MIGRATIONS
-from corpus.text import index_text_of_terms, index_words, stems_of_terms
-
-from conftest import FIXTURES, INTERPOL_OPENINGS
+from corpus.reading.text import index_text_of_terms, index_words, stems_of_terms
+from corpus.storage.store import MIGRATIONS
 
 XQUAD = json.loads((FIXTURES / "xquad-mini.json").read_text(encoding="utf-8"))["languages"]
 
@@ -82,7 +81,7 @@ def test_each_article_s_language_is_detected_and_stored(empty_corpus):
     for lang in ("es", "de", "ru", "zh"):
         empty_corpus.add(Document(title=XQUAD[lang][1]["title"], paragraphs=XQUAD[lang][1]["paragraphs"]))
     seed = FIXTURES / "scmp-china-russia-police-chiefs.raw.txt"
-    from corpus.ingest import document_from_text
+    from corpus.reading.ingest import document_from_text
 
     empty_corpus.add(document_from_text(seed.read_text(encoding="utf-8")))
     assert [a.language for a in empty_corpus.articles()] == ["en", "zh", "ru", "de", "es"]
@@ -125,7 +124,7 @@ def test_a_file_from_before_languages_is_indexed_again(tmp_path):
 def test_an_english_question_keeps_its_words_that_are_german_stop_words(empty_corpus):
     """German articles visible beside English ones: "man" is a German stop word, but this question is
     English, so it is still searched for (and put in bold)."""
-    from corpus.ingest import document_from_text
+    from corpus.reading.ingest import document_from_text
 
     add_language(empty_corpus, "de")
     for name in ("bbc-politics-400.txt", "bbc-entertainment-043.txt"):
@@ -146,8 +145,8 @@ from pathlib import Path
 if sys.argv[2] == "pure":
     sys.modules["Stemmer"] = None  # as if PyStemmer were not installed
 from corpus import Corpus, Document
-from corpus.ingest import document_from_path
-from corpus.languages import language
+from corpus.reading.ingest import document_from_path
+from corpus.reading.languages import language
 
 fixtures = Path(sys.argv[3])
 xquad = json.loads((fixtures / "xquad-mini.json").read_text(encoding="utf-8"))["languages"]

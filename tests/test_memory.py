@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import tracemalloc
 
-from corpus import Corpus
-from corpus.ingest import document_from_path
-from corpus.vocabulary import vocabulary_of
-
 from conftest import FIXTURES
+
+from corpus import Corpus
+from corpus.answering.vocabulary import vocabulary_of
+from corpus.reading.ingest import document_from_path
 
 
 def _held_by_vocabulary(corpus: Corpus, guild: int) -> tuple[int, object]:

@@ -9,8 +9,8 @@ import socket
 
 import pytest
 
-from corpus.ingest import document_from_html
-from corpus.provenance import cited_url, registrable_domain, same_site
+from corpus.reading.ingest import document_from_html
+from corpus.reading.provenance import cited_url, registrable_domain, same_site
 
 BODY = "<p>" + "Zebra stripes keep biting flies from landing on the animals, field studies found. " * 4 + "</p>"
 

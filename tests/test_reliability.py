@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from corpus import AddResult, Answer, Corpus, ingest
-from corpus.database import add_functions
+from corpus import AddResult, Answer, Corpus
 from corpus.errors import CorpusError, IngestError
 from corpus.limits import MAX_ARTICLE_BYTES, MAX_PARAGRAPH_CHARS
+from corpus.reading import ingest
+from corpus.storage.database import add_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -142,8 +143,9 @@ def assert_article_intact(c: Corpus, article_id: int, n: int, paragraphs: int = 
 HOLDING_CHILD = GENERATOR + textwrap.dedent('''
     import sys
     from contextlib import contextmanager
-    import corpus.store as store
-    from corpus import Corpus, ingest
+    import corpus.storage.store as store
+    from corpus import Corpus
+    from corpus.reading import ingest
 
     path, committed, big = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     original_write = store.Store._write
@@ -275,7 +277,7 @@ def test_sigkill_of_the_ingest_command_keeps_every_reported_article(tmp_path, db
                 break
         proc.wait(timeout=30)
         # lines it printed before it died but we had not read yet; the end of its output comes once its
-        # worker processes (corpus.bulk) have ended too: orphans would hold the pipe open for ever
+        # worker processes (corpus.reading.bulk) have ended too: orphans would hold the pipe open for ever
         rest: list[str] = []
         reader = threading.Thread(target=lambda: rest.extend(proc.stdout), daemon=True)
         reader.start()

@@ -1,11 +1,10 @@
 """Questions in, cited passages out: the seed question, typos, speakers, safety, abstention."""
 
 import pytest
+from conftest import FIXTURES, INTERPOL_OPENINGS
 
 from corpus import Document, QuestionError
-from corpus.question import parse_speaker, respelled
-
-from conftest import FIXTURES, INTERPOL_OPENINGS
+from corpus.answering.question import parse_speaker, respelled
 
 
 def openings(answer, n=3):
@@ -121,7 +120,7 @@ def test_speaker_questions_are_recognised(question, speaker):
 
 
 def test_bbc_speaker_with_role_and_pronoun(empty_corpus):
-    from corpus.ingest import document_from_path
+    from corpus.reading.ingest import document_from_path
 
     empty_corpus.add(document_from_path(FIXTURES / "bbc-business-001.txt"))
     answer = empty_corpus.ask("what did Richard Parsons say about financial performance")
@@ -129,7 +128,7 @@ def test_bbc_speaker_with_role_and_pronoun(empty_corpus):
 
 
 def test_he_said_after_a_paragraph_naming_the_person_counts_as_their_speech(empty_corpus):
-    from corpus.question import parse_speaker as parse
+    from corpus.answering.question import parse_speaker as parse
 
     empty_corpus.add(Document("Stam sale", [
         "Manchester United sold defender Jaap Stam to Lazio in 2001.",
@@ -147,8 +146,8 @@ def test_he_said_after_a_paragraph_naming_the_person_counts_as_their_speech(empt
 def test_the_paragraph_after_a_matching_lead_is_a_candidate(empty_corpus, monkeypatch):
     # The lead says "South Korea"; the next paragraph, long and without the country's name, says "interest
     # rates at an all-time low". bm25 alone ranks it below shorter paragraphs about rates elsewhere.
-    from corpus import candidates
-    from corpus.ingest import document_from_path
+    from corpus.answering import candidates
+    from corpus.reading.ingest import document_from_path
 
     for name in ("bbc-business-072.txt", "bbc-business-002.txt", "bbc-business-031.txt", "bbc-business-055.txt",
                  "bbc-business-057.txt"):
@@ -161,7 +160,7 @@ def test_the_paragraph_after_a_matching_lead_is_a_candidate(empty_corpus, monkey
 def test_a_typo_that_stems_like_an_unrelated_word_is_still_corrected(empty_corpus):
     # "osie" stems to "osi", a word of the business article (OSI), never seen with "clinton" or "davis";
     # "ossie" is one slip away and is: the question means Ossie Davis.
-    from corpus.ingest import document_from_path
+    from corpus.reading.ingest import document_from_path
 
     for name in ("bbc-entertainment-043.txt", "bbc-business-309.txt"):
         empty_corpus.add(document_from_path(FIXTURES / name))
@@ -185,7 +184,7 @@ def test_two_swapped_letters_are_the_likelier_slip(empty_corpus):
 
 def test_a_figure_typed_without_commas_finds_the_article_that_writes_them(empty_corpus):
     # Chat says "3000m"; the BBC writes "3,000m", which the index holds as "3" "000m".
-    from corpus.ingest import document_from_path
+    from corpus.reading.ingest import document_from_path
 
     empty_corpus.add(document_from_path(FIXTURES / "bbc-sport-005.txt"))
     empty_corpus.add(Document("Rates", ["The bank held rates in 2005 after 3000 complaints."]))
@@ -201,7 +200,7 @@ def test_a_figure_typed_without_commas_finds_the_article_that_writes_them(empty_
 def test_names_joined_by_an_ampersand_are_searched_as_written(empty_corpus):
     # "at&t": "at" is a stop word and "t" a letter, so the question used to be just "founded" and
     # answered with "US actor Ossie Davis has been found dead".
-    from corpus.ingest import document_from_path
+    from corpus.reading.ingest import document_from_path
 
     for name in ("bbc-business-278.txt", "bbc-entertainment-043.txt"):
         empty_corpus.add(document_from_path(FIXTURES / name))

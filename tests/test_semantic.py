@@ -7,12 +7,11 @@ import json
 import sqlite3
 
 import pytest
-
-from corpus import Corpus
-from corpus.ingest import document_from_path
-
 from conftest import FIXTURES, INTERPOL_OPENINGS
 from test_cli import run
+
+from corpus import Corpus
+from corpus.reading.ingest import document_from_path
 
 NEWS = ["bbc-sport-424.txt", "bbc-tech-221.txt", "bbc-business-001.txt", "bbc-business-434.txt",
         "bbc-politics-187.txt", "bbc-entertainment-111.txt"]
@@ -78,7 +77,7 @@ def test_a_text_held_by_many_guilds_is_encoded_once(tmp_path):
 def test_a_text_held_by_many_guilds_is_held_in_memory_once(tmp_path):
     import gc
 
-    from corpus.vectors import pool_of
+    from corpus.storage.vectors import pool_of
 
     with Corpus.open(tmp_path / "m.db", load_samples=False) as corpus:
         doc = document_from_path(FIXTURES / "bbc-business-002.txt")  # in no other test's corpus

@@ -1,10 +1,10 @@
 """Who said what, on real BBC articles: quotes followed by the speaker, roles between verb and name."""
 
-from corpus.ingest import document_from_path
-from corpus.question import parse_speaker
-from corpus.speakers import attribute
-
 from conftest import FIXTURES
+
+from corpus.answering.question import parse_speaker
+from corpus.reading.ingest import document_from_path
+from corpus.reading.speakers import attribute
 
 
 def speakers_of(fixture: str) -> list[tuple[list[str], str]]:
@@ -133,7 +133,7 @@ def test_a_film_title_before_a_role_is_not_a_speaker_and_a_comma_may_precede_the
 
 
 def test_words_the_article_did_not_attach_to_the_person_still_let_the_name_match():
-    from corpus.rerank import speaker_match as _speaker_match
+    from corpus.answering.rerank import speaker_match as _speaker_match
 
     conte = [{"name": "Victor Conte", "role": ""}]
     assert _speaker_match(["balco", "boss", "victor", "conte"], conte) == 0.7
@@ -156,7 +156,7 @@ def test_an_appositive_role_without_a_closing_comma():
 
 
 def test_one_wrong_letter_in_a_short_surname_still_matches():
-    from corpus.rerank import speaker_match as _speaker_match
+    from corpus.answering.rerank import speaker_match as _speaker_match
 
     # "levi" is 75% like "levy" by ratio (the bar is 85%), but one slip with the first letter right.
     assert _speaker_match(["alain", "levi"], [{"name": "Alain Levy", "role": ""}]) == 1.0
@@ -166,7 +166,7 @@ def test_one_wrong_letter_in_a_short_surname_still_matches():
 
 def test_a_speaker_named_by_whose_they_are():
     # "Mike Tindall's agent has warned Bath ...": no name, but "what has mike tindall's agent said" asks for it.
-    from corpus.rerank import speaker_match as _speaker_match
+    from corpus.answering.rerank import speaker_match as _speaker_match
 
     found = attribute(["Mike Tindall's agent has warned Bath they have until next week to improve their "
                        "contract offer to the England man or risk losing him to a rival club."])

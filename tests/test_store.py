@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 
 from corpus import Corpus, CorpusError, Document
-from corpus.database import add_functions
-from corpus.store import MIGRATIONS, SCHEMA_VERSION
+from corpus.storage.database import add_functions
+from corpus.storage.store import MIGRATIONS, SCHEMA_VERSION
 
 
 def doc(title="A title", *paragraphs):
@@ -65,7 +65,7 @@ def test_same_article_may_exist_in_two_guilds(empty_corpus):
 
 
 def test_failed_write_leaves_nothing(empty_corpus, monkeypatch):
-    import corpus.store as store
+    import corpus.storage.store as store
 
     def boom(speakers):
         raise RuntimeError("disk on fire")

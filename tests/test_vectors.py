@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from corpus.vectors import _Pool
+from corpus.storage.vectors import _Pool
 
 
 def _rows(texts: list[str], seed: int = 0) -> list[tuple]:

@@ -16,8 +16,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from corpus import fetch, limits
+from corpus import limits
 from corpus.errors import CorpusError
+from corpus.reading import fetch
 
 from .. import render
 from ..cooldown import AddRefused

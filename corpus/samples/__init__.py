@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from ..ingest import document_from_text
+from ..reading.ingest import document_from_text
 
 SAMPLE_FILES = ["scmp-china-russia-police-chiefs.txt"]
 

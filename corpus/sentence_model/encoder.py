@@ -10,7 +10,7 @@
 says how to use the model: {"name": str, "pooling": "mean" | "cls", "query_prefix": str,
 "passage_prefix": str, "max_tokens": int}; without it: mean pooling, no prefixes, 512 tokens. Nothing is
 ever downloaded. Stored vectors are int8 with one scale each (`quantize`), ~0.4 KB a paragraph.
-The packaged model's graph is built once and then read from ARTICLEBOT_CACHE_DIR (corpus/model_cache.py).
+The packaged model's graph is built once and then read from ARTICLEBOT_CACHE_DIR (corpus/sentence_model/model_cache.py).
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from typing import Protocol
 
 import numpy as np
 
-from . import e5_package, model_cache, settings
-from .errors import ModelError
+from .. import settings
+from ..errors import ModelError
+from . import e5_package, model_cache
 
 log = logging.getLogger("articlebot.encoder")
 log.addHandler(logging.NullHandler())

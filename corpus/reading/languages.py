@@ -2,7 +2,7 @@
 language's rules for words: its stemmer and its stop words.
 
 Scripts written without spaces (Chinese, Japanese, Thai) are cut into words by script, not by language
-(corpus.text), so an English article that quotes a Chinese name is found by that name too.
+(corpus.reading.text), so an English article that quotes a Chinese name is found by that name too.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import threading
 from functools import lru_cache
 
 import snowballstemmer
+
+from .folding import fold
 
 try:  # PyStemmer: the same Snowball stemmers compiled to C, about 50 times faster (docs/performance.md)
     import Stemmer as _compiled
@@ -139,8 +141,6 @@ def _stop_words(code: str) -> frozenset:
     """The stop-words package's list for a language (offline, inside the package), folded as the index
     folds words; none for a language it does not list."""
     from stop_words import StopWordError, get_stop_words
-
-    from .text import fold
 
     try:
         found = get_stop_words(_STOP_WORD_CODES.get(code, code))

@@ -15,9 +15,9 @@ from typing import NamedTuple
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from ..reading.languages import language
+from ..reading.text import fold, index_words, sentences, words
 from .candidates import Candidate
-from .languages import language
-from .text import fold, index_words, sentences, words
 from .vocabulary import VisibleVocabulary
 
 # Rerank weights over the features of `score`, fitted on development questions (news and
@@ -66,7 +66,7 @@ def answers(best: Candidate) -> bool:
     return best.coverage >= m["coverage"] or (f["cosine"] >= m["cosine"] and best.coverage >= m["cosine_coverage"])
 
 # "he said", "she later told MPs", "said he": speech whose speaker may be named in the paragraph before.
-# Looser than corpus.speakers' attribution patterns (any one word may stand between pronoun and verb):
+# Looser than corpus.reading.speakers' attribution patterns (any one word may stand between pronoun and verb):
 # it only confirms a speaker the question names, it never picks one.
 _PRONOUN_SAID = re.compile(r"\b(?:he|she)\s+(?:\w+\s+)?(?:said|says|told|tells|added|adds|explained|admitted|insisted|argued|"
                            r"warned|believes|thinks|believed|thought)\b|\b(?:said|says|added)\s+(?:he|she)\b", re.IGNORECASE)

@@ -9,9 +9,9 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 
-from .languages import DEFAULT, language
-from .store import Store
-from .text import content_terms, index_text
+from ..reading.languages import DEFAULT, language
+from ..reading.text import content_terms, index_text
+from ..storage.store import Store
 from .vocabulary import VisibleVocabulary, vocabulary_of
 
 log = logging.getLogger("articlebot.semantic")
@@ -45,7 +45,7 @@ class Visible:
         """The part's paragraph vectors made by the question's model, or None (none yet, or words only)."""
         if self.query_vector is None:
             return None
-        from .vectors import matrix_of
+        from ..storage.vectors import matrix_of
 
         return matrix_of(part.store, part.conn, self.model)
 

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import CorpusError, DiskFullError, StorageError
-from .text import index_text_of_terms
+from ..errors import CorpusError, DiskFullError, StorageError
+from ..reading.text import index_text_of_terms
 
 DEFAULT_NAME = "articlebot.db"
 

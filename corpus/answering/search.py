@@ -1,11 +1,11 @@
 """Where a question becomes an answer, in stages a reader can follow:
 
-1. corpus.question   -- read the question: content words, typo corrections against the visible words,
+1. corpus.answering.question   -- read the question: content words, typo corrections against the visible words,
                         and "what did X say about Y".
-2. corpus.candidates -- gather candidates: FTS5 bm25 over the words, the paragraphs where X speaks.
-3. corpus.rerank     -- score them on what a reader checks, and decide `answered`.
+2. corpus.answering.candidates -- gather candidates: FTS5 bm25 over the words, the paragraphs where X speaks.
+3. corpus.answering.rerank     -- score them on what a reader checks, and decide `answered`.
 
-Everything reads through a `corpus.visible.Visible`: the asker's guild file and the shared file, nothing
+Everything reads through a `corpus.answering.visible.Visible`: the asker's guild file and the shared file, nothing
 else, so another guild's articles can neither answer, nor correct, nor weigh a question.
 """
 
@@ -16,14 +16,14 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from . import limits
+from .. import limits
+from ..errors import QuestionError
+from ..reading.languages import language
+from ..reading.speakers import COURTESY_TITLES
+from ..reading.text import content_terms, fold, index_tokens, matched_runs, unspaced
 from .candidates import Candidate, gather
-from .errors import QuestionError
 from .question import QuestionReader, parse_speaker, respelled
 from .rerank import answers, index_stems, score
-from .speakers import COURTESY_TITLES
-from .languages import language
-from .text import content_terms, fold, index_tokens, matched_runs, unspaced
 from .visible import Visible
 
 # A question whose words in no visible article carry this much of its weight asks about something the

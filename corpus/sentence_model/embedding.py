@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import vectors
+from ..storage import vectors
 
 BATCH = 32                 # paragraphs encoded and written at a time
 REUSE_CACHE = 100_000      # vectors kept for reuse by text hash (~40 MB)

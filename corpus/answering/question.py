@@ -13,7 +13,7 @@ import re
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .text import STOP_WORDS, content_terms, fold, pieces, unspaced, words
+from ..reading.text import STOP_WORDS, content_terms, fold, pieces, unspaced, words
 from .visible import Visible
 from .vocabulary import VisibleVocabulary
 

@@ -1,7 +1,7 @@
 """Bulk ingest: many files read and analysed on the other cores while this process stores them.
 
 Reading a file, telling who speaks in it and preparing its words for the index take about three quarters
-of an article's ingest and need no database (corpus.store.PreparedArticle); they run in worker processes,
+of an article's ingest and need no database (corpus.storage.store.PreparedArticle); they run in worker processes,
 a window of files ahead, and the articles are stored here one by one in the order given. A handful of files
 is read here as before: starting the workers costs more than it saves.
 """
@@ -15,10 +15,10 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Iterator
 
-from .children import end_with_parent
-from .errors import IngestError
+from ..children import end_with_parent
+from ..errors import IngestError
+from ..storage.store import PreparedArticle
 from .ingest import document_from_path, document_from_url, is_url
-from .store import PreparedArticle
 
 MIN_FILES = 16  # fewer are read here: the workers' start-up (about a second) would cost more
 AHEAD = 32      # files being prepared beyond the one being stored: bounds the memory held

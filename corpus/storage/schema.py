@@ -1,7 +1,7 @@
 """The schema of one articlebot database file, and the migrations that bring an older file up to date.
 
 Every file (the shared one and each guild's) has the same schema. Migration N takes a file from version
-N-1 to N inside one transaction; `corpus.scopes` moves the guild rows of a pre-partition file (version 2,
+N-1 to N inside one transaction; `corpus.storage.scopes` moves the guild rows of a pre-partition file (version 2,
 one file for every scope) into their own files before this file's version 3 is committed.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from .speakers import attribute
-from .languages import detect
-from .text import index_text, pack_terms, sentence_stems, terms
+from ..reading.languages import detect
+from ..reading.speakers import attribute
+from ..reading.text import index_text, pack_terms, sentence_stems, terms
 
 SCHEMA_VERSION = 5
 
@@ -99,7 +99,7 @@ def _migrate_2(conn: sqlite3.Connection) -> None:
 
 def _migrate_3(conn: sqlite3.Connection) -> None:
     """A file holds one scope (the shared one or one guild's): recorded so that a file is never read as
-    another scope's. Guild rows of older files have been moved out by `corpus.scopes` before this runs."""
+    another scope's. Guild rows of older files have been moved out by `corpus.storage.scopes` before this runs."""
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
 
@@ -157,9 +157,9 @@ def _migrate_4(conn: sqlite3.Connection) -> None:
 
 
 def _migrate_5(conn: sqlite3.Connection) -> None:
-    """Each paragraph's index words stored once, compressed (`terms`, see corpus.text.pack_terms), in place
+    """Each paragraph's index words stored once, compressed (`terms`, see corpus.reading.text.pack_terms), in place
     of the index text, the sentence stems and the speaker names beside it: the file is about a third
-    smaller. The index reads the terms through the SQL function `articlebot_terms` (corpus.database)."""
+    smaller. The index reads the terms through the SQL function `articlebot_terms` (corpus.storage.database)."""
     _run_script(conn,
         """
         DROP TRIGGER paragraphs_ai;

@@ -1,5 +1,5 @@
 """One SQLite file holding one scope's articles: paragraphs, an FTS5 index kept in sync by triggers, the
-scope's word frequencies. `corpus.scopes` puts the shared file and one file per guild together.
+scope's word frequencies. `corpus.storage.scopes` puts the shared file and one file per guild together.
 
 WAL mode. A `Store` may be shared across threads: each operation borrows a connection from a small pool
 and writes are serialised, so readers never wait on a writer and never see "database is locked".
@@ -19,13 +19,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from . import database, settings
-from .errors import CorpusError
-from .ingest import Document
+from .. import settings
+from ..errors import CorpusError
+from ..reading.ingest import Document
+from ..reading.languages import detect
+from ..reading.speakers import attribute
+from ..reading.text import index_text, pack_terms, terms
+from . import database
 from .schema import MIGRATIONS, SCHEMA_VERSION, speaker_names, speakers_json
-from .speakers import attribute
-from .languages import detect
-from .text import index_text, pack_terms, terms
 
 SHARED_SCOPE = "shared"
 DEFAULT_DB = "articlebot.db"
@@ -99,7 +100,7 @@ class PreparedArticle:
     doc: Document
     digest: str
     speakers: list
-    terms: list[bytes]  # each paragraph's, packed (corpus.text.pack_terms)
+    terms: list[bytes]  # each paragraph's, packed (corpus.reading.text.pack_terms)
     df: Counter
     language: str = "en"
 
@@ -145,8 +146,8 @@ class Store:
         self._in_use = 0
         self._closed = False
         self._deleted = False
-        self.vocabulary_cache = None  # corpus.vocabulary keeps this scope's words here
-        self.matrix_cache = None      # corpus.vectors keeps this scope's vectors here
+        self.vocabulary_cache = None  # corpus.answering.vocabulary keeps this scope's words here
+        self.matrix_cache = None      # corpus.storage.vectors keeps this scope's vectors here
         self._languages: tuple[int, frozenset] | None = None
 
     def owns(self, article_id: int) -> bool:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from . import limits
+from .. import limits
+from ..errors import IngestError
 from .clean import clean_lines, clean_paragraphs
-from .errors import IngestError
 from .provenance import cited_url, published_date
 from .text import decode, normalize, sentences, split_blocks, split_long_paragraph
 
@@ -318,7 +318,7 @@ def _read_regular_file(path: Path) -> bytes:
 
 
 def document_from_url(url: str, *, title: str | None = None, allow_private: bool | None = None) -> Document:
-    """Fetch a page safely (see corpus.fetch) and extract its article."""
+    """Fetch a page safely (see corpus.reading.fetch) and extract its article."""
     from .fetch import fetch
 
     page = fetch(url, allow_private=allow_private)

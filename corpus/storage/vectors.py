@@ -66,6 +66,29 @@ def stored_model(conn: sqlite3.Connection) -> str:
     return row[0] if row else ""
 
 
+def claim_for_model(conn: sqlite3.Connection, model: str) -> None:
+    """Make the file's vectors `model`'s: the table made if missing, another model's vectors dropped (they
+    are made again). Inside the caller's write transaction."""
+    ensure_schema(conn)
+    if stored_model(conn) != model:
+        conn.execute("DELETE FROM embeddings")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'embedding_model'", (model,))
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'embedding_generation'")
+
+
+def adopt(store, model: str, by_hash: dict[str, tuple[float, bytes]]) -> int:
+    """Store vectors that `model` made elsewhere (a bundled sample's, keyed by text hash) for the file's
+    paragraphs whose text they were made from; returns how many paragraphs got one."""
+    with store._write() as conn:
+        claim_for_model(conn, model)
+        rows = [(pid, h, *by_hash[h]) for pid, text in conn.execute("SELECT id, text FROM paragraphs")
+                if (h := text_hash(text)) in by_hash]
+        conn.executemany("INSERT OR REPLACE INTO embeddings (paragraph_id, text_hash, scale, vec) "
+                         "VALUES (?, ?, ?, ?)", rows)
+        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'embedding_generation'")
+    return len(rows)
+
+
 def counts(conn: sqlite3.Connection) -> tuple[int, int]:
     """Paragraphs with a vector, and all paragraphs, in this file."""
     total = conn.execute("SELECT count(*) FROM paragraphs").fetchone()[0]

@@ -187,7 +187,9 @@ def test_with_vectors_small_talk_and_unheld_questions_are_not_answered(embedded,
 
 @pytest.mark.parametrize("question, opening", [
     ("what did Kolokoltsev say about Interpol", "The Russian minister complained"),
-    ("will the wave disaster hurt the region's economy much", "In its first overview of the disaster"),
+    # not "will the wave disaster hurt the region's economy much": its best passage's cosine is 0.863 against
+    # the 0.86 threshold, a tie that a CPU's int8 kernels decide (found by perturbing every vector by about
+    # what AVX2 and AVX-512 VNNI differ by); its paraphrase is found by meaning in the test above
     ("how did the tsunami affect factories", "In its first overview of the disaster"),
 ])
 def test_with_vectors_a_question_the_articles_answer_is_answered(embedded, question, opening):

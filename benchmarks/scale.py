@@ -39,7 +39,8 @@ given", i.e. everything but the encoding), beside the encoding alone. CPU times 
 Targets checked: issue 12's for --meaning (TARGETS_MEANING), issue 5's otherwise.
 The parent copies corpus/ to a temporary directory first and every worker imports that copy, so all N of
 one run measure the same engine even while corpus/ is being edited (--live-engine to skip).
-Stdlib + the articlebot package only. Results and their reading: docs/performance.md.
+Stdlib + the articlebot package only. Results: docs/performance.md; every run and its reading:
+docs/history/performance-notebook.md.
 """
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """What a sentence-embedding model would add to the rerank, and what it would cost: a measurement, not a feature.
 
 Kept as the record of issue #4's measurement; the engine now searches by meaning with corpus/sentence_model/encoder.py
-(multilingual-e5-small, chosen by benchmarks/encoder.py). It answered, with figures, the question docs/quality.md left open: how much
-would all-MiniLM-L6-v2 (the one sentence-embedding model found on the package registry with its weights
-inside) raise SQuAD top-1, and how long does it take per question and per paragraph on this machine?
+(multilingual-e5-small, chosen by benchmarks/encoder.py). It answered, with figures, the question
+docs/quality.md left open (now docs/history/quality-notebook.md): how much would all-MiniLM-L6-v2 (the one
+sentence-embedding model found on the package registry with its weights inside) raise SQuAD top-1,
+and how long does it take per question and per paragraph on this machine?
 
 It needs packages the project does not depend on; install them into a separate virtualenv:
 

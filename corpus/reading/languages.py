@@ -15,7 +15,7 @@ import snowballstemmer
 
 from .folding import fold
 
-try:  # PyStemmer: the same Snowball stemmers compiled to C, about 50 times faster (docs/performance.md)
+try:  # PyStemmer: the same Snowball stemmers compiled to C, ~50x faster (docs/history/performance-notebook.md)
     import Stemmer as _compiled
 except ImportError:  # snowballstemmer's pure-Python ones: the same stems (tests/test_languages.py)
     _compiled = None

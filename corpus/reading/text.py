@@ -24,7 +24,9 @@ def _class_ranges(codes: list[int]) -> str:
 
 
 # Combining marks are part of a word: Hindi's vowel signs, Thai's tone marks, an accent typed apart.
-_MARKS = _class_ranges([c for c in range(0x300, 0x3100) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")])
+# So are the zero-width joiners inside a word (Devanagari "क्‍ष" may be typed with one; `fold` drops them).
+_MARKS = _class_ranges([c for c in range(0x300, 0x3100) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")]
+                       ) + "\u200c\u200d"
 _LETTER = rf"(?:[^\W_]|[{_MARKS}])"
 _MARK_RE = re.compile(f"[{_MARKS}]")
 # Each pattern has a plain twin for the usual text without marks: the alternation is several times slower.

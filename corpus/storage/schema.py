@@ -8,13 +8,18 @@ one file for every scope) into their own files before this file's version 3 is c
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
-from ..reading.languages import detect
+from ..reading.languages import MORE_STOP_WORDS, detect
 from ..reading.speakers import attribute
 from ..reading.text import index_text, pack_terms, sentence_stems, terms
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+# FTS5's tokenizer reads the index text that Python prepared (stems, folded), and must keep each of its
+# words whole: by default unicode61 cuts a word at every combining mark, so Hindi "राजधान" was the tokens
+# र, जध, न, and a question's word matched any word with the same consonants (मेला found मिला).
+FTS_TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -196,7 +201,43 @@ def _migrate_5(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5}
+# Text whose index words schema 6 folds or stops differently: Devanagari, Arabic, the zero-width joiners.
+_REREAD_TEXT = re.compile("[\u0900-\u097f\u0600-\u06ff\u200c\u200d]")
+
+
+def _migrate_6(conn: sqlite3.Connection) -> None:
+    """The index keeps words with combining marks whole (FTS_TOKENIZER). Articles whose words are now folded
+    or stopped otherwise (corpus.reading.folding, MORE_STOP_WORDS) have their terms and words made again;
+    the others' stored terms are unchanged and only indexed again."""
+    conn.execute("DROP TABLE paragraphs_fts")
+    conn.execute(f"""CREATE VIRTUAL TABLE paragraphs_fts USING fts5(
+        text, title, speaker, scope, content='paragraph_docs', content_rowid='id', tokenize="{FTS_TOKENIZER}")""")
+    reread = 0
+    for article_id, title, lang in conn.execute("SELECT id, title, language FROM articles").fetchall():
+        rows = conn.execute("SELECT id, text, speakers FROM paragraphs WHERE article_id = ?", (article_id,)).fetchall()
+        if lang not in MORE_STOP_WORDS and not _REREAD_TEXT.search(title + " ".join(r[1] for r in rows)):
+            continue
+        reread += 1
+        conn.execute("UPDATE articles SET title_index = ? WHERE id = ?", (index_text(title, lang), article_id))
+        conn.executemany("UPDATE paragraphs SET terms = ?, speaker_index = ? WHERE id = ?",
+                         [(pack_terms(text, lang), index_text(_names(speakers), lang), pid) for pid, text, speakers in rows])
+    if reread:  # the words of every paragraph, as the index now cuts them
+        df: dict[str, int] = {}
+        for (text,) in conn.execute("SELECT text FROM paragraphs"):
+            for word in set(terms(text)):
+                df[word] = df.get(word, 0) + 1
+        conn.execute("DELETE FROM words")
+        conn.executemany("INSERT INTO words (word, df) VALUES (?, ?)", df.items())
+    conn.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
+    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+
+
+def _names(stored_speakers: str) -> str:
+    """speaker_names() of a paragraph's stored speakers (JSON)."""
+    return " ".join(f"{s['name']} {s.get('role', '')}".strip() for s in json.loads(stored_speakers or "[]"))
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6}
 
 
 def speakers_json(speakers) -> str:

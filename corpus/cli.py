@@ -177,8 +177,10 @@ def _ingest(corpus: Corpus, args) -> int:
         return 1
     failed = 0
     progress = _Progress(len(sources)) if len(sources) > 5 and sys.stderr.isatty() else None
+    # A shared add is the operator's, over every file: it says which guilds hold an article already.
+    copies = corpus.guild_copies() if args.guild is None else {}
     for source, article in bulk.prepared(sources, title=args.title):
-        line, ok = _ingest_one(corpus, source, article, args)
+        line, ok = _ingest_one(corpus, source, article, args, copies)
         failed += not ok
         if progress:
             progress.clear()
@@ -215,9 +217,9 @@ def _embed(corpus: Corpus, pending) -> None:
           f"({corpus.semantic.status})", file=sys.stderr)
 
 
-def _ingest_one(corpus: Corpus, source: str, article, args) -> tuple[str, bool]:
+def _ingest_one(corpus: Corpus, source: str, article, args, copies=None) -> tuple[str, bool]:
     """The line to print for one source (read and analysed by corpus.reading.bulk), and whether it was stored. A
-    full disk fails this source only."""
+    full disk fails this source only. `copies`: the guild files' articles by content hash (a shared add)."""
     if isinstance(article, IngestError):
         return f"error: {source}: {article}", False
     try:
@@ -230,8 +232,11 @@ def _ingest_one(corpus: Corpus, source: str, article, args) -> tuple[str, bool]:
             raise error from exc
         return f"error: {source}: {error}", False
     if result.status == "added":
+        held = (copies or {}).get(article.digest, [])
+        also = ("; guild " + ", guild ".join(f"{g} holds it too (#{i})" for g, i in held)
+                + ": its answers show each passage once" if held else "")
         return (f'added #{result.article_id} "{result.title}" ({plural(result.paragraphs, "paragraph")})'
-                f" from {source}"), True
+                f" from {source}{also}"), True
     return f"duplicate of #{result.article_id} from {source}", True
 
 

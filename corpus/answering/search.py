@@ -21,6 +21,7 @@ from ..errors import QuestionError
 from ..reading.languages import language
 from ..reading.speakers import COURTESY_TITLES
 from ..reading.text import content_terms, fold, index_tokens, matched_runs, unspaced
+from ..storage.store import SHARED_SCOPE
 from .candidates import Candidate, gather
 from .question import QuestionReader, parse_speaker, respelled
 from .rerank import answers, index_stems, score
@@ -126,6 +127,7 @@ def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,
     if not candidates:
         return Answer(question, False, [], 0, reading.corrections)
     answered = reading.answered()
+    candidates = one_copy_each(candidates, visible)
     stems: dict[str, set[str]] = {}  # the question's stems in each passage's language
     for lang in {c.language for c in candidates[offset: offset + limit]}:
         stems[lang] = {x for t in reading.terms for x in index_stems(t, lang)}
@@ -133,6 +135,22 @@ def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,
                        _matched_words(c.text, stems[c.language], c.language), [s["name"] for s in c.speakers])
                for c in candidates[offset: offset + limit]]
     return Answer(question, answered, results, len(candidates), reading.corrections)
+
+
+def one_copy_each(candidates: list[Candidate], visible: Visible) -> list[Candidate]:
+    """Each passage once: a guild's article later added to the shared scope too is in both files. The copy
+    shown is the guild's own, at the better-ranked place of the two."""
+    own = visible.parts[0].store if visible.parts and visible.parts[0].store.scope != SHARED_SCOPE else None
+    kept: dict[str, int] = {}
+    out: list[Candidate] = []
+    for c in candidates:
+        i = kept.get(c.text)
+        if i is None:
+            kept[c.text] = len(out)
+            out.append(c)
+        elif own is not None and own.owns(c.article_id) and not own.owns(out[i].article_id):
+            out[i] = c
+    return out
 
 
 def split_speaker(speaker, terms, corrections) -> tuple[list[str], list[str]]:

@@ -18,6 +18,7 @@ from rapidfuzz.distance import OSA
 from ..reading.languages import language
 from ..reading.text import fold, index_words, sentences, words
 from .candidates import Candidate
+from .thresholds import coverage_needed
 from .vocabulary import VisibleVocabulary
 
 # Rerank weights over the features of `score`, fitted on development questions (news and
@@ -60,10 +61,11 @@ MEANING_ANSWERED = {"coverage": 0.42, "cosine": 0.86, "cosine_coverage": 0.1}
 def answers(best: Candidate) -> bool:
     """Whether the best candidate answers the question, by its coverage (and its meaning, with vectors)."""
     f = best.features
-    if "cosine" not in f or best.cosine is None:
-        return best.coverage >= ANSWERED_THRESHOLD  # by its words: a paragraph still waiting for its vector too
+    if "cosine" not in f or best.cosine is None:  # by its words: a paragraph still waiting for its vector too
+        return best.coverage >= coverage_needed(best.language, ANSWERED_THRESHOLD)
     m = MEANING_ANSWERED
-    return best.coverage >= m["coverage"] or (f["cosine"] >= m["cosine"] and best.coverage >= m["cosine_coverage"])
+    return (best.coverage >= coverage_needed(best.language, m["coverage"], by_meaning=True)
+            or (f["cosine"] >= m["cosine"] and best.coverage >= m["cosine_coverage"]))
 
 # "he said", "she later told MPs", "said he": speech whose speaker may be named in the paragraph before.
 # Looser than corpus.reading.speakers' attribution patterns (any one word may stand between pronoun and verb):

@@ -25,6 +25,7 @@ from ..storage.store import SHARED_SCOPE
 from .candidates import Candidate, gather
 from .question import QuestionReader, parse_speaker, respelled
 from .rerank import answers, index_stems, score
+from .thresholds import unknown_share_refused
 from .visible import Visible
 
 # A question whose words in no visible article carry this much of its weight asks about something the
@@ -85,7 +86,9 @@ class Reading:
     def answered(self) -> bool:
         """Whether the best passage answers: it covers enough of the question, and the question asks for
         something the articles hold (not "a", not "how many zebras escaped" when no article has a zebra)."""
-        if not self.candidates or self.function_words_only or self.unknown_share >= UNKNOWN_SHARE_REFUSED:
+        if not self.candidates or self.function_words_only:
+            return False
+        if self.unknown_share >= unknown_share_refused(self.candidates[0].language, UNKNOWN_SHARE_REFUSED):
             return False
         return answers(self.candidates[0])
 

@@ -64,6 +64,11 @@ MORE_STOP_WORDS = {
     किनकी किनका किन्होंने कितना कितने कितनी कौनसी कौनसे सा सी थीं गई गए गयी गये जाता जाती जाते जाने जाना रही
     रहीं हुईं किए किये कीं लिया ली दी दिए वाला वाली उन्होंने इन्होंने जिसमें जिसका जिसकी जिसके जिनमें जिसने
     जिन्होंने बताइए बताओ""".split(),
+    "ar": "متى ماذا بماذا لماذا هل كم بكم أين كيف أي أية لمن ممن عما فيم".split(),
+    "de": "wofür wozu wem wen wessen womit wodurch worauf worin worüber woran wovon viele vielen wieviel".split(),
+    "es": "cuántos cuántas".split(),
+    "ru": "какова каково каковы какие откуда чей чья чьё чьи".split(),
+    "zh": "什么 哪个 哪些 哪里 哪位 哪年 多少 怎么 何时 为什".split(),  # pairs of characters, as the index cuts them
 }
 _CONFIDENT = 0.5  # below this the detector is guessing (short texts): keep the default
 _SAMPLE_CHARS = 3000

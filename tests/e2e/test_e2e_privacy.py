@@ -66,6 +66,11 @@ async def test_removed_from_a_server_purges_its_articles_but_an_outage_does_not(
         # Removed (kicked, or the server deleted): GUILD_DELETE without "unavailable" purges its articles.
         await fake.remove_guild(world.guild)
         await until(lambda: _count_is(own, world.guild.id, 0), what="the guild's articles to be purged")
+
+        async def logged() -> bool:  # the count reaches 0 inside purge_guild, before the bot logs it
+            return any("purged" in r.getMessage() for r in caplog.records)
+
+        await until(logged, what="the purge to be logged")
     assert bot.get_guild(world.guild.id) is None
     purged = [r.getMessage() for r in caplog.records if "purged" in r.getMessage()]
     assert purged == [f"removed from server {world.guild.id}: purged its 1 article"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
+from typing import Callable
 
 from ..reading.languages import DEFAULT, language
 from ..reading.text import content_terms, index_text
@@ -24,12 +25,16 @@ class Part:
 
 
 class Visible:
-    def __init__(self, parts: list[Part], *, query=None, model: str = "") -> None:
+    def __init__(self, parts: list[Part], *, query=None, model: str | Callable[[], str] = "") -> None:
         self.parts = parts
         self._vocabulary: VisibleVocabulary | None = None
         self._query = query  # the question's sentence vector (or the Future making it), by meaning
-        self.model = model   # ...and the model that made it
+        self._model = model  # ...and the model that made it (or what says it, once the Future is done)
         self._languages: list[str] | None = None
+
+    @property
+    def model(self) -> str:
+        return self._model() if callable(self._model) else self._model
 
     @property
     def query_vector(self):

@@ -209,6 +209,17 @@ def _packaged(threads: int, batch_size: int, cache_dir: Path) -> Encoder:
     return _from_build(graph, arrays, threads=threads, batch_size=batch_size)
 
 
+def packaged_is_built(cache_dir: Path) -> bool:
+    """Whether the packaged model's build is cached in `cache_dir`, found without loading it (nor
+    importing onnxruntime): ModelError when it cannot be loaded at all (no package; with no build yet,
+    weights that are not the pinned ones)."""
+    e5_package.weights_path()
+    if model_cache.present(model_cache.path_for(cache_dir, e5_package.MODEL_NAME, e5_package.build_key())):
+        return True
+    e5_package.read_verified(e5_package.weights_path())  # what a build would read first
+    return False
+
+
 def _from_build(graph: bytes, arrays: dict[str, np.ndarray], *, threads: int, batch_size: int) -> Encoder:
     """The packaged model from what e5_package.build made (or the cache kept): ModelError if a part is
     missing or does not fit."""

@@ -26,6 +26,7 @@ class Semantic:
         self._encoder = None
         self._embedder = None
         self._tried = False
+        self._failed = False  # tried, and it could not be loaded
         self.status = "not loaded yet"
         self._pool: ThreadPoolExecutor | None = None
 
@@ -50,6 +51,7 @@ class Semantic:
 
             self._encoder = load_encoder(settings.model())
         except CorpusError as exc:
+            self._failed = True
             self.status = _off(exc)
             log.warning("searching by meaning is off: %s", exc)
             return
@@ -57,9 +59,17 @@ class Semantic:
 
     @property
     def identity(self) -> str:
-        """The model's name and version, stored with the vectors it makes."""
+        """The model's name and version, stored with the vectors it makes. The packaged model's is known
+        before it is loaded (so a question's paragraph vectors are read while it loads); another model's
+        once it is."""
         e = self._encoder
-        return f"{e.name}@{e.version}" if e is not None else ""
+        if e is not None:
+            return f"{e.name}@{e.version}"
+        if self.enabled and not self._failed and _packaged():
+            from ..sentence_model.e5_package import identity
+
+            return identity()
+        return ""
 
     def embedder(self):
         from ..sentence_model.embedding import Embedder
@@ -76,7 +86,7 @@ class Semantic:
         """The question's vector, computed on a thread of its own (the model releases the GIL, so it runs
         beside the lexical stages on a second core), loading the model there first if it is not yet; None
         when searching by words alone. The Future gives None when the model cannot be loaded."""
-        if not self.enabled or (self._tried and self._encoder is None):
+        if not self.enabled or self._failed:
             self.encoder()  # says why in `status`
             return None
         with self._lock:
@@ -92,7 +102,7 @@ class Semantic:
         """What `status` says, without loading the model when it is not loaded yet: for the packaged
         model, whether its package is there and its build is cached (the cache file's name is its
         build key, its first bytes say what it is); a model directory of the operator's is loaded."""
-        if not self.enabled or self._tried or (settings.model() or "").strip() not in ("", "default"):
+        if not self.enabled or self._tried or not _packaged():
             self.encoder()
             return self.status
         from ..sentence_model.encoder import packaged_is_built
@@ -111,3 +121,8 @@ class Semantic:
 
 def _off(reason: Exception) -> str:
     return f"off: {reason}; answers come from the words alone"
+
+
+def _packaged() -> bool:
+    """Whether the model is the packaged one (no ARTICLEBOT_MODEL directory)."""
+    return (settings.model() or "").strip() in ("", "default")

@@ -47,12 +47,18 @@ class Visible:
         return self._query
 
     def matrix(self, part: Part):
-        """The part's paragraph vectors made by the question's model, or None (none yet, or words only)."""
-        if self.query_vector is None:
+        """The part's paragraph vectors made by the question's model, or None (none yet, or words only).
+        Read while the question's vector is still being made when the model is known before it loads."""
+        if self._query is None:
             return None
+        model = self.model
+        if not model:  # known only once the model is loaded: wait for it
+            if self.query_vector is None:
+                return None
+            model = self.model
         from ..storage.vectors import matrix_of
 
-        return matrix_of(part.store, part.conn, self.model)
+        return matrix_of(part.store, part.conn, model)
 
     def vocabulary(self) -> VisibleVocabulary:
         if self._vocabulary is None:

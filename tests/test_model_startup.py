@@ -48,6 +48,20 @@ def test_the_cached_build_gives_the_standard_models_tokens_and_vectors(cached, s
         assert (ours * theirs).sum(axis=1).min() >= 0.999
 
 
+def test_bulk_tokenizing_through_a_dict_gives_the_tokens_of_the_array_search(cached, monkeypatch):
+    from corpus.sentence_model import unigram
+
+    cache, _ = cached
+    _, arrays = model_cache.read(next(cache.glob("*.graph")))
+    texts = document_from_path(SEED_RAW).paragraphs + TEXTS
+    monkeypatch.setattr(unigram, "DICT_AFTER", 10**9)
+    searched = unigram.UnigramTokenizer.from_arrays(arrays)
+    monkeypatch.setattr(unigram, "DICT_AFTER", 0)
+    through_dict = unigram.UnigramTokenizer.from_arrays(arrays)
+    assert [searched.encode(t) for t in texts] == [through_dict.encode(t) for t in texts]
+    assert searched._by_text is None and through_dict._by_text is not None  # each took its own way
+
+
 def test_the_cached_build_gives_the_vectors_of_a_fresh_build(cached, tmp_path):
     _, fast = cached
     (tmp_path / "a-file").write_text("")

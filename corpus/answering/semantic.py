@@ -1,5 +1,7 @@
 """Searching by meaning beside the words: the sentence model, loaded once on first use; the question's
-vector, made on a thread of its own while the lexical stages run; and what `stats` says about it.
+vector, made on a thread of its own while the lexical stages run (the first question loads the model
+there too, so a command-line `ask` reads its words while the model starts); and what `stats` says about
+it, which does not load the model.
 
 With ARTICLEBOT_SEMANTIC=0, or when the model is missing or damaged, the engine answers from the words
 alone, exactly as it does without vectors, and says why once (in the log and in `stats`).
@@ -24,6 +26,7 @@ class Semantic:
         self._encoder = None
         self._embedder = None
         self._tried = False
+        self._failed = False  # tried, and it could not be loaded
         self.status = "not loaded yet"
         self._pool: ThreadPoolExecutor | None = None
 
@@ -48,16 +51,25 @@ class Semantic:
 
             self._encoder = load_encoder(settings.model())
         except CorpusError as exc:
-            self.status = f"off: {exc}; answers come from the words alone"
+            self._failed = True
+            self.status = _off(exc)
             log.warning("searching by meaning is off: %s", exc)
             return
         self.status = f"on ({self.identity})"
 
     @property
     def identity(self) -> str:
-        """The model's name and version, stored with the vectors it makes."""
+        """The model's name and version, stored with the vectors it makes. The packaged model's is known
+        before it is loaded (so a question's paragraph vectors are read while it loads); another model's
+        once it is."""
         e = self._encoder
-        return f"{e.name}@{e.version}" if e is not None else ""
+        if e is not None:
+            return f"{e.name}@{e.version}"
+        if self.enabled and not self._failed and _packaged():
+            from ..sentence_model.e5_package import identity
+
+            return identity()
+        return ""
 
     def embedder(self):
         from ..sentence_model.embedding import Embedder
@@ -72,15 +84,45 @@ class Semantic:
 
     def question_vector(self, question: str) -> Future | None:
         """The question's vector, computed on a thread of its own (the model releases the GIL, so it runs
-        beside the lexical stages on a second core); None when searching by words alone."""
-        encoder = self.encoder()
-        if encoder is None:
+        beside the lexical stages on a second core), loading the model there first if it is not yet; None
+        when searching by words alone. The Future gives None when the model cannot be loaded."""
+        if not self.enabled or self._failed:
+            self.encoder()  # says why in `status`
             return None
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="articlebot-question")
-        return self._pool.submit(lambda: encoder.encode_queries([question])[0])
+        return self._pool.submit(self._encode_question, question)
+
+    def _encode_question(self, question: str):
+        encoder = self.encoder()
+        return encoder.encode_queries([question])[0] if encoder is not None else None
+
+    def describe(self) -> str:
+        """What `status` says, without loading the model when it is not loaded yet: for the packaged
+        model, whether its package is there and its build is cached (the cache file's name is its
+        build key, its first bytes say what it is); a model directory of the operator's is loaded."""
+        if not self.enabled or self._tried or not _packaged():
+            self.encoder()
+            return self.status
+        from ..sentence_model.encoder import packaged_is_built
+        from ..sentence_model.e5_package import identity
+
+        try:
+            built = packaged_is_built(settings.cache_dir())
+        except CorpusError as exc:
+            return _off(exc)
+        return f"on ({identity()})" if built else f"on ({identity()}; built at its first use)"
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False)
+
+
+def _off(reason: Exception) -> str:
+    return f"off: {reason}; answers come from the words alone"
+
+
+def _packaged() -> bool:
+    """Whether the model is the packaged one (no ARTICLEBOT_MODEL directory)."""
+    return (settings.model() or "").strip() in ("", "default")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
+from typing import Callable
 
 from ..reading.languages import DEFAULT, language
 from ..reading.text import content_terms, index_text
@@ -24,12 +25,16 @@ class Part:
 
 
 class Visible:
-    def __init__(self, parts: list[Part], *, query=None, model: str = "") -> None:
+    def __init__(self, parts: list[Part], *, query=None, model: str | Callable[[], str] = "") -> None:
         self.parts = parts
         self._vocabulary: VisibleVocabulary | None = None
         self._query = query  # the question's sentence vector (or the Future making it), by meaning
-        self.model = model   # ...and the model that made it
+        self._model = model  # ...and the model that made it (or what says it, once the Future is done)
         self._languages: list[str] | None = None
+
+    @property
+    def model(self) -> str:
+        return self._model() if callable(self._model) else self._model
 
     @property
     def query_vector(self):
@@ -42,12 +47,18 @@ class Visible:
         return self._query
 
     def matrix(self, part: Part):
-        """The part's paragraph vectors made by the question's model, or None (none yet, or words only)."""
-        if self.query_vector is None:
+        """The part's paragraph vectors made by the question's model, or None (none yet, or words only).
+        Read while the question's vector is still being made when the model is known before it loads."""
+        if self._query is None:
             return None
+        model = self.model
+        if not model:  # known only once the model is loaded: wait for it
+            if self.query_vector is None:
+                return None
+            model = self.model
         from ..storage.vectors import matrix_of
 
-        return matrix_of(part.store, part.conn, self.model)
+        return matrix_of(part.store, part.conn, model)
 
     def vocabulary(self) -> VisibleVocabulary:
         if self._vocabulary is None:

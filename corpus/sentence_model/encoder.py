@@ -10,7 +10,14 @@
 says how to use the model: {"name": str, "pooling": "mean" | "cls", "query_prefix": str,
 "passage_prefix": str, "max_tokens": int}; without it: mean pooling, no prefixes, 512 tokens. Nothing is
 ever downloaded. Stored vectors are int8 with one scale each (`quantize`), ~0.4 KB a paragraph.
-The packaged model's graph is built once and then read from ARTICLEBOT_CACHE_DIR (corpus/sentence_model/model_cache.py).
+The packaged model is built once (graph, word table and tokenizer) and then read from ARTICLEBOT_CACHE_DIR
+(corpus/sentence_model/model_cache.py), memory-mapped: a process that asks one question reads a few
+pages of its 60 MB word table and never the 72 MB weights file.
+
+For another model loaded beside this one (a cross-encoder, say), the parts are general: `session(model,
+threads, weights)` makes an onnxruntime session from a graph and its weights as arrays (kept alive with
+it), `WordRows` feeds a graph only the rows of a large table that a run's tokens use, and model_cache.py
+keeps any (graph, arrays) pair checksummed between processes.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ import numpy as np
 
 from .. import settings
 from ..errors import ModelError
-from . import e5_package, model_cache
+from . import e5_package, model_cache, unigram
+from .unigram import UnigramTokenizer
 
 log = logging.getLogger("articlebot.encoder")
 log.addHandler(logging.NullHandler())
@@ -63,10 +71,11 @@ class Encoder:
 
     def __init__(self, *, name: str, version: str, model: bytes | str, tokenizer: Tokenizer, usage: Usage,
                  threads: int = 1, batch_size: int = DEFAULT_BATCH_SIZE,
-                 weights: dict[str, np.ndarray] | None = None) -> None:
+                 weights: dict[str, np.ndarray] | None = None, word_rows: "WordRows | None" = None) -> None:
         self.name, self.version, self.tokenizer, self.usage = name, version, tokenizer, usage
         self.threads, self.batch_size = threads, batch_size
-        self.session = _session(model, threads, weights or {})
+        self.word_rows = word_rows
+        self.session = session(model, threads, weights or {})
         self._inputs = {i.name for i in self.session.get_inputs()}
         missing = {"input_ids", "attention_mask"} - self._inputs
         if missing:
@@ -107,6 +116,8 @@ class Encoder:
         feed = {"input_ids": input_ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(input_ids)
+        if self.word_rows is not None:
+            feed.update(self.word_rows.feed(input_ids))
         output = self.session.run(None, feed)[0]
         if output.ndim == 3:  # token states: pool them
             if self.usage.pooling == "cls":
@@ -118,7 +129,36 @@ class Encoder:
         return (output / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def _session(model: bytes | str, threads: int, weights: dict[str, np.ndarray]):
+class WordRows:
+    """A graph's large lookup table kept outside it: each run is fed only the rows its input_ids use, and
+    the ids become positions among those rows. `tables` maps each graph input to its full table (rows
+    first; memory-mapped ones stay on disk but for the rows read). The graph gathers from the rows it is
+    given with the kernel it would use on the whole table: the outputs are the same."""
+
+    def __init__(self, tables: dict[str, np.ndarray]) -> None:
+        self.tables = tables
+
+    def feed(self, input_ids: np.ndarray) -> dict[str, np.ndarray]:
+        used, positions = np.unique(input_ids, return_inverse=True)
+        feed = {name: np.ascontiguousarray(table[used]) for name, table in self.tables.items()}
+        feed["input_ids"] = positions.reshape(input_ids.shape).astype(np.int64)
+        return feed
+
+
+class _Session:
+    """An onnxruntime session holding the arrays it was made from: onnxruntime may read initializers
+    in place, and memory-mapped ones must stay mapped while it runs."""
+
+    def __init__(self, inner, weights: dict[str, np.ndarray]) -> None:
+        self._inner, self._weights = inner, weights
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def session(model: bytes | str, threads: int, weights: dict[str, np.ndarray]):
+    """An onnxruntime CPU session for a graph (bytes or a path) whose large weights are passed as arrays
+    by name; ModelError with one line when onnxruntime refuses it. Its worker threads sleep between runs."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -130,7 +170,7 @@ def _session(model: bytes | str, threads: int, weights: dict[str, np.ndarray]):
     if weights:
         options.add_external_initializers(list(weights), [ort.OrtValue.ortvalue_from_numpy(a) for a in weights.values()])
     try:
-        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        return _Session(ort.InferenceSession(model, options, providers=["CPUExecutionProvider"]), weights)
     except Exception as exc:  # onnxruntime raises its own types for a damaged or foreign file
         raise ModelError(f"the ONNX model could not be loaded: {_first_line(exc)}") from None
 
@@ -155,29 +195,45 @@ def load_encoder(setting: str | os.PathLike | None = None, *, threads: int = 1,
 
 
 def _packaged(threads: int, batch_size: int, cache_dir: Path) -> Encoder:
+    e5_package.weights_path()  # the package must be installed, even when its build is cached (cheap)
     cache = model_cache.path_for(cache_dir, e5_package.MODEL_NAME, e5_package.build_key())
     cached = model_cache.read(cache)
-    data = e5_package.read_verified(e5_package.weights_path())  # the tokenizer comes from it, cached or not
-    config, tokenizer, tensors = e5_package.parse(data)
-    usage = Usage("mean", e5_package.QUERY_PREFIX, e5_package.PASSAGE_PREFIX, config["max_positions"])
-
-    def encoder(model: bytes, weights: dict[str, np.ndarray]) -> Encoder:
-        return Encoder(name=e5_package.MODEL_NAME, version=e5_package.version(), model=model,
-                       tokenizer=tokenizer, usage=usage, threads=threads, batch_size=batch_size, weights=weights)
-
     if cached is not None:
-        del tensors, data  # not needed now: the session is made with the cached graph alone in memory
         try:
-            return encoder(*cached)
-        except ModelError as exc:  # checksum right, yet onnxruntime refuses it: build it again
+            return _from_build(*cached, threads=threads, batch_size=batch_size)
+        except ModelError as exc:  # checksum right, yet not a model this code or onnxruntime can use
             log.warning("the cached model %s does not load (%s): building it again", cache, exc)
         del cached
-        data = e5_package.read_verified(e5_package.weights_path())
-        config, _, tensors = e5_package.parse(data)
-    model, weights = e5_package.build_graph(config, tensors)
-    del tensors, data
-    model_cache.write(cache, model, weights)
-    return encoder(model, weights)
+    graph, arrays = e5_package.build(e5_package.read_verified(e5_package.weights_path()))
+    model_cache.write(cache, graph, arrays)
+    return _from_build(graph, arrays, threads=threads, batch_size=batch_size)
+
+
+def packaged_is_built(cache_dir: Path) -> bool:
+    """Whether the packaged model's build is cached in `cache_dir`, found without loading it (nor
+    importing onnxruntime): ModelError when it cannot be loaded at all (no package; with no build yet,
+    weights that are not the pinned ones)."""
+    e5_package.weights_path()
+    if model_cache.present(model_cache.path_for(cache_dir, e5_package.MODEL_NAME, e5_package.build_key())):
+        return True
+    e5_package.read_verified(e5_package.weights_path())  # what a build would read first
+    return False
+
+
+def _from_build(graph: bytes, arrays: dict[str, np.ndarray], *, threads: int, batch_size: int) -> Encoder:
+    """The packaged model from what e5_package.build made (or the cache kept): ModelError if a part is
+    missing or does not fit."""
+    arrays = dict(arrays)
+    try:
+        tokenizer = UnigramTokenizer.from_arrays(arrays)
+        tables = {name: arrays.pop(name) for name in e5_package.WORD_INPUTS}
+    except (ValueError, KeyError) as exc:
+        raise ModelError(f"its tokenizer or word table is unusable ({exc})") from None
+    weights = {name: array for name, array in arrays.items() if not name.startswith(unigram.PREFIX)}
+    usage = Usage("mean", e5_package.QUERY_PREFIX, e5_package.PASSAGE_PREFIX, tokenizer.max_tokens)
+    return Encoder(name=e5_package.MODEL_NAME, version=e5_package.version(), model=graph, tokenizer=tokenizer,
+                   usage=usage, threads=threads, batch_size=batch_size, weights=weights,
+                   word_rows=WordRows(tables))
 
 
 def _from_directory(directory: Path, threads: int, batch_size: int) -> Encoder:

@@ -21,6 +21,7 @@ import glob
 import hashlib
 import json
 import logging
+import mmap
 import os
 import struct
 import tempfile
@@ -44,19 +45,35 @@ def path_for(directory: Path, name: str, key: str) -> Path:
 
 def read(path: Path) -> tuple[bytes, dict[str, np.ndarray]] | None:
     """(graph, tensors by name) from a cache file, or None when there is none or it fails its check.
-    The tensors are read-only views of the file's bytes (onnxruntime copies them into the session)."""
+    The tensors are read-only views of the file, memory-mapped: only the pages a caller reads take memory
+    (a model's word table is read a few rows at a time). The whole file is checksummed first, read through
+    a small buffer so that the check costs no memory. Writers replace files, never change them in place,
+    so the mapped file stays as it was checked."""
     try:
-        data = path.read_bytes()
+        data = _checked_map(path)
     except (FileNotFoundError, NotADirectoryError):  # not built yet (or no directory: write says so)
         return None
     except OSError as exc:
         log.info("cannot read the cached model %s (%s): building it", path, exc.strerror or exc)
+        return None
+    except ValueError as exc:
+        log.warning("the cached model %s is damaged (%s): building it again", path, exc)
         return None
     try:
         return _unpack(data)
     except ValueError as exc:
         log.warning("the cached model %s is damaged (%s): building it again", path, exc)
         return None
+
+
+def present(path: Path) -> bool:
+    """Whether a cache file is there and says it is one, read from its first bytes only: what a status
+    line needs (its name is its build key); `read` checks the whole of it before use."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(MAGIC)) == MAGIC and os.fstat(file.fileno()).st_size > len(MAGIC) + 4 + _DIGEST
+    except OSError:
+        return False
 
 
 def write(path: Path, graph: bytes, tensors: dict[str, np.ndarray]) -> bool:
@@ -119,12 +136,28 @@ def _pack(graph: bytes, tensors: dict[str, np.ndarray]):
         position = offset + nbytes
 
 
-def _unpack(data: bytes) -> tuple[bytes, dict[str, np.ndarray]]:
-    if len(data) < len(MAGIC) + 4 + _DIGEST or not data.startswith(MAGIC):
-        raise ValueError("not an articlebot model file")
-    body = memoryview(data)[:-_DIGEST]
-    if hashlib.sha256(body).digest() != data[-_DIGEST:]:
-        raise ValueError("its checksum does not match: truncated or changed")
+def _checked_map(path: Path) -> mmap.mmap:
+    """The file mapped read-only, once its sha256 matches the one it ends with (ValueError otherwise)."""
+    with open(path, "rb", buffering=0) as file:
+        size = os.fstat(file.fileno()).st_size
+        if size < len(MAGIC) + 4 + _DIGEST or file.read(len(MAGIC)) != MAGIC:
+            raise ValueError("not an articlebot model file")
+        digest, left = hashlib.sha256(MAGIC), size - len(MAGIC) - _DIGEST
+        buffer = bytearray(1 << 20)
+        view = memoryview(buffer)
+        while left > 0:
+            got = file.readinto(view[:min(left, len(buffer))])
+            if not got:
+                raise ValueError("it ended while being read")
+            digest.update(view[:got])
+            left -= got
+        if digest.digest() != file.read(_DIGEST):
+            raise ValueError("its checksum does not match: truncated or changed")
+        return mmap.mmap(file.fileno(), size, access=mmap.ACCESS_READ)
+
+
+def _unpack(data: mmap.mmap) -> tuple[bytes, dict[str, np.ndarray]]:
+    body_end = len(data) - _DIGEST
     try:
         (header_len,) = struct.unpack_from("<I", data, len(MAGIC))
         at = len(MAGIC) + 4
@@ -135,7 +168,7 @@ def _unpack(data: bytes) -> tuple[bytes, dict[str, np.ndarray]]:
         tensors = {}
         for name, dtype, shape, offset, nbytes in header["tensors"]:
             count = int(np.prod(shape, dtype=np.int64))
-            if base + offset + nbytes > len(body) or np.dtype(dtype).itemsize * count != nbytes:
+            if base + offset + nbytes > body_end or np.dtype(dtype).itemsize * count != nbytes:
                 raise ValueError(f"tensor {name} lies outside the file")
             tensors[name] = np.frombuffer(data, dtype, count, base + offset).reshape(shape)
     except (struct.error, KeyError, TypeError, UnicodeDecodeError) as exc:

@@ -176,7 +176,7 @@ class Corpus:
         query = self.semantic.question_vector(question) if question and self._has_vectors(stores) else None
         with ExitStack() as stack:
             yield Visible([Part(s, stack.enter_context(s.connection())) for s in stores],
-                          query=query, model=self.semantic.identity)
+                          query=query, model=lambda: self.semantic.identity)  # known once query is
 
     def _has_vectors(self, stores: list[Store]) -> bool:
         if not self.semantic.enabled:
@@ -284,8 +284,7 @@ class Corpus:
             return vectors.counts(conn)[0]
 
     def semantic_status(self) -> str:
-        self.semantic.encoder()  # loads the model once, or finds why it cannot
-        return self.semantic.status
+        return self.semantic.describe()  # without loading the model
 
     # -- vectors -----------------------------------------------------------------------------------
     def all_stores(self) -> Iterator[Store]:

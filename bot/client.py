@@ -22,7 +22,7 @@ from .views import DYNAMIC_ITEMS, NO_MENTIONS, VoteLedger, send_ephemeral
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.articles")
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.articles", "bot.cogs.feeds")
 
 # The bot never joins voice: skip discord.py's warnings about optional voice libraries.
 discord.VoiceClient.warn_nacl = False

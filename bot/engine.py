@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
 from corpus import Corpus, settings
+from corpus.feeds.parse import read_feed
 from corpus.reading import fetch, ingest
 from corpus.storage import feedback
 
@@ -132,9 +133,23 @@ class Engine:
         return await self._store(doc, guild_id=guild_id, added_by=added_by)
 
     async def add_url(self, url: str, *, guild_id: Optional[int], added_by: Optional[str]):
-        limit = fetch_seconds() + READ_SECONDS
-        doc = await self.readers.run(limit, ingest.document_from_url, url)
+        doc = await self.read_page(url)
         return await self._store(doc, guild_id=guild_id, added_by=added_by)
+
+    async def read_page(self, url: str):
+        """A web page's article, fetched and read in a worker process (``/article add url``, feed entries)."""
+        return await self.readers.run(fetch_seconds() + READ_SECONDS, ingest.document_from_url, url)
+
+    async def read_feed(self, body: bytes, url: str, content_type: Optional[str]):
+        """A feed's bytes parsed in a worker process: feed XML is untrusted (corpus/feeds/parse.py)."""
+        return await self.readers.run(READ_SECONDS, read_feed, body, url, content_type)
+
+    async def store_document(self, doc, *, guild_id, added_by: Optional[str]):
+        return await self._store(doc, guild_id=guild_id, added_by=added_by)
+
+    async def write(self, fn, /, *args: Any, **kwargs: Any) -> Any:
+        """Blocking database work on the writer threads (the feed scheduler's bookkeeping)."""
+        return await self._write(fn, *args, **kwargs)
 
     async def _store(self, doc, *, guild_id: Optional[int], added_by: Optional[str]):
         result = await self._write(self.corpus.add, doc, guild_id=guild_id, added_by=added_by)

@@ -1,4 +1,4 @@
-"""The articlebot command line: ingest, ask, list, remove, stats, feedback, check, backup, embed, run (the Discord bot).
+"""The articlebot command line: ingest, ask, list, remove, stats, feedback, check, backup, embed, feed, run (the Discord bot).
 
 Settings come from the environment or ./.env, through corpus.settings (the bot reads the same way).
 
@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 from . import limits
+from .feeds import cli as feed_cli
 from .errors import CorpusError, DiskFullError, IngestError
 from .reading import bulk
 from .reading.ingest import find_sources
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="copy the database and its guild files into a folder, safe while the bot runs")
     p.add_argument("dest", metavar="DEST_DIR", help="an empty or new folder; the copy keeps the layout")
 
+    feed_cli.add_commands(sub, _guild)
     sub.add_parser("run", help="start the Discord bot (settings from the environment or .env)")
     return parser
 
@@ -99,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 # What each command needs of the database: (the file must exist, the command writes to it).
 # Only the default ./articlebot.db is created by a reading command, so a mistyped --db is an error.
 NEEDS = {"ingest": (False, True), "ask": (True, False), "list": (True, False), "stats": (True, False),
-         "remove": (True, True), "embed": (True, True), "backup": (True, False), "feedback": (True, False)}
+         "remove": (True, True), "embed": (True, True), "backup": (True, False), "feedback": (True, False),
+         "feed": (False, True)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -390,7 +393,14 @@ def _backup(corpus: Corpus, args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats,
+def _feed(corpus: Corpus, args) -> int:
+    def embed() -> None:
+        _embed(corpus, corpus.pending_vectors(args.guild) if args.guild else corpus.pending_vectors(every_file=True))
+
+    return feed_cli.run(corpus, args, printable=printable, embed=embed)
+
+
+COMMANDS = {"feed": _feed, "ingest": _ingest, "ask": _ask, "list": _list, "remove": _remove, "stats": _stats,
             "embed": _embed_command, "backup": _backup, "feedback": _feedback}
 
 

@@ -13,6 +13,19 @@ class FetchError(IngestError):
     """A URL was refused or could not be fetched (unsafe address, too large, timeout...)."""
 
 
+class HTTPStatusError(FetchError):
+    """The server answered with an error status: ``status`` (404, 429, 500...), and its ``Retry-After``
+    header as sent (None when absent), for a caller that retries (corpus.feeds)."""
+
+    def __init__(self, message: str, status: int = 0, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+    def __reduce__(self):  # it crosses processes (the bot's reader workers)
+        return type(self), (str(self), self.status, self.retry_after)
+
+
 class QuestionError(CorpusError):
     """A question that cannot be asked (empty, too long)."""
 

@@ -34,6 +34,13 @@ FETCH_TIMEOUT = "ARTICLEBOT_FETCH_TIMEOUT"
 SEMANTIC = "ARTICLEBOT_SEMANTIC"
 MODEL = "ARTICLEBOT_MODEL"
 CACHE_DIR = "ARTICLEBOT_CACHE_DIR"
+FEED_INTERVAL = "ARTICLEBOT_FEED_INTERVAL"
+FEED_TEST_INTERVAL = "ARTICLEBOT_FEED_TEST_INTERVAL_SECONDS"
+FEED_HOST_SPACING = "ARTICLEBOT_FEED_HOST_SPACING"
+DEFAULT_FEED_MINUTES = 15.0
+MIN_FEED_MINUTES = 5.0
+DEFAULT_HOST_SPACING = 1.0
+MAX_HOST_SPACING = 60.0
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -160,6 +167,41 @@ def default_cache_dir() -> Path:
     return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "articlebot"
 
 
+def feed_interval(env: Optional[Mapping[str, str]] = None) -> float:
+    """Seconds between two checks of a feed: ``ARTICLEBOT_FEED_INTERVAL`` minutes (default 15, at least 5;
+    a feed may ask for longer). ``ARTICLEBOT_FEED_TEST_INTERVAL_SECONDS`` replaces it with any number of
+    seconds, below the floor too: for tests only, never on a bot that follows real feeds."""
+    if get(FEED_TEST_INTERVAL, env) is not None:
+        return seconds(FEED_TEST_INTERVAL, 1.0, env)
+    value = get(FEED_INTERVAL, env)
+    if value is None:
+        return DEFAULT_FEED_MINUTES * 60
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = math.nan
+    if not (MIN_FEED_MINUTES <= minutes < math.inf):
+        raise SettingsError(f"{FEED_INTERVAL} must be a number of minutes, at least {MIN_FEED_MINUTES:g} "
+                            f"(feeds are not checked more often), got {_shown(value)}")
+    return minutes * 60
+
+
+def feed_host_spacing(env: Optional[Mapping[str, str]] = None) -> float:
+    """``ARTICLEBOT_FEED_HOST_SPACING``: seconds from one request to a host to the next (feeds and their
+    pages), however many servers follow feeds there; default 1, from 0 to 60."""
+    value = get(FEED_HOST_SPACING, env)
+    if value is None:
+        return DEFAULT_HOST_SPACING
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not (0 <= number <= MAX_HOST_SPACING):
+        raise SettingsError(f"{FEED_HOST_SPACING} must be a number of seconds from 0 to {MAX_HOST_SPACING:g}, "
+                            f"got {_shown(value)}")
+    return number
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     db: Optional[str] = None
@@ -168,9 +210,12 @@ class EngineSettings:
     fetch_timeout: float = DEFAULT_FETCH_TIMEOUT
     semantic: bool = True
     model: Optional[str] = None
+    feed_interval: float = DEFAULT_FEED_MINUTES * 60
+    feed_host_spacing: float = DEFAULT_HOST_SPACING
 
     @classmethod
     def load(cls, env: Optional[Mapping[str, str]] = None) -> "EngineSettings":
         """All engine settings at once, so a bad one is reported at startup rather than mid-command."""
         e = load_env() if env is None else env
-        return cls(db_setting(e), load_samples(e), allow_private_urls(e), fetch_timeout(e), semantic(e), model(e))
+        return cls(db_setting(e), load_samples(e), allow_private_urls(e), fetch_timeout(e), semantic(e), model(e),
+                   feed_interval(e), feed_host_spacing(e))

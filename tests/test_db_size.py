@@ -80,7 +80,7 @@ def test_a_schema_4_file_and_its_guild_file_migrate_and_answer_as_a_new_file(tmp
     with Corpus.open(tmp_path / "new.db") as new:
         add_articles(new)
         with Corpus.open(old) as migrated:
-            assert migrated.schema_version() == SCHEMA_VERSION == 6
+            assert migrated.schema_version() == SCHEMA_VERSION == 7
             assert migrated.guild_ids() == ["111"]
             assert answers(migrated) == answers(new)
             # Deleting still takes the paragraphs out of the index (its trigger reads the stored terms).

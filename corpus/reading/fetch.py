@@ -14,7 +14,11 @@ Standard library only and synchronous (the bot calls it through
 * a total deadline (connect + every read, default 15 s) enforced by a
   watchdog, so a server that drips one byte at a time cannot hold us;
 * a body-size limit (default 5 MB) -- we stop reading and refuse;
-* a content-type check (HTML, XHTML, plain text, Markdown).
+* a content-type check (HTML, XHTML, plain text, Markdown; a caller may accept others, as feeds do).
+
+A caller may send extra headers (a feed reader's conditional GET: If-None-Match, If-Modified-Since);
+a 304 answer to those is then a result (``status`` 304, no body), and any other error status is an
+:class:`~corpus.errors.HTTPStatusError` carrying the status and its Retry-After.
 
 Every refusal is a :class:`~corpus.errors.FetchError` with a one-line reason.
 
@@ -36,11 +40,12 @@ import ssl
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from .. import settings
-from ..errors import FetchError
+from ..errors import FetchError, HTTPStatusError
 from ..limits import MAX_ARTICLE_BYTES
 
 __all__ = [
@@ -72,7 +77,10 @@ ALLOW_PRIVATE_ENV = settings.ALLOW_PRIVATE_URLS
 TIMEOUT_ENV = settings.FETCH_TIMEOUT
 _ALLOW_HINT = f"set {ALLOW_PRIVATE_ENV}=1 to allow private addresses; unsafe"
 _REDIRECT_CODES = {301, 302, 303, 307, 308}
+_CONDITIONAL = ("if-none-match", "if-modified-since")
+KEPT_HEADERS = ("etag", "last-modified", "cache-control", "retry-after", "expires")
 _CHUNK = 64 * 1024
+_DEFAULT_ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9,*/*;q=0.1"
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,8 @@ class Fetched:
                                # text/plain, text/markdown (text/x-markdown is reported as text/markdown)
     charset: str | None        # from the Content-Type header if Python knows that codec, else None
     body: bytes                # decoded from gzip/deflate if the server sent that
+    status: int = 200          # 304 only when the caller sent conditional headers (then body is b"")
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)  # KEPT_HEADERS, lower-case names
 
 
 # --------------------------------------------------------------------------
@@ -579,12 +589,15 @@ def _read_body(resp: http.client.HTTPResponse, sock: socket.socket, deadline: _D
 
 
 def fetch(url: str, *, allow_private: bool | None = None, timeout: float | None = None,
-          max_bytes: int = MAX_RESPONSE_BYTES, max_redirects: int = MAX_REDIRECTS) -> Fetched:
+          max_bytes: int = MAX_RESPONSE_BYTES, max_redirects: int = MAX_REDIRECTS,
+          headers: Mapping[str, str] | None = None, content_types: frozenset | None = None) -> Fetched:
     """Fetch ``url`` (GET), following at most ``max_redirects`` redirects.
 
     ``allow_private=None`` reads ``ARTICLEBOT_ALLOW_PRIVATE_URLS``; ``timeout``
     None reads ``ARTICLEBOT_FETCH_TIMEOUT`` (default 15 s) and bounds the whole
-    fetch.  Raises :class:`FetchError` with a one-line reason for anything refused,
+    fetch.  ``headers`` are sent with every request (Accept, conditional GET); ``content_types``
+    replaces :data:`ACCEPTED_CONTENT_TYPES`.  Raises :class:`FetchError` with a one-line reason for
+    anything refused (:class:`HTTPStatusError` for an error status),
     :class:`~corpus.settings.SettingsError` for an unusable setting.
     """
     if allow_private is None:
@@ -605,7 +618,8 @@ def fetch(url: str, *, allow_private: bool | None = None, timeout: float | None 
                 _vet(target, addrs, hop)
             sock = _open(target, addrs, deadline)
             try:
-                result = _exchange(target, sock, deadline, max_bytes)
+                result = _exchange(target, sock, deadline, max_bytes, dict(headers or {}),
+                                   content_types or ACCEPTED_CONTENT_TYPES)
             finally:
                 deadline.watch(None)
                 try:
@@ -623,15 +637,19 @@ def fetch(url: str, *, allow_private: bool | None = None, timeout: float | None 
         deadline.cancel()
 
 
-def _exchange(target: _Target, sock: socket.socket, deadline: _Deadline,
-              max_bytes: int) -> Fetched | str:
+def _exchange(target: _Target, sock: socket.socket, deadline: _Deadline, max_bytes: int,
+              headers: dict[str, str], content_types: frozenset) -> Fetched | str:
     """One request/response on a connected socket: a Fetched page or a redirect Location."""
     conn = _PinnedConnection(target.host, target.port, sock, deadline.remaining())
     try:
         sock.settimeout(deadline.remaining())
         conn.putrequest("GET", target.path, skip_accept_encoding=True)
         conn.putheader("User-Agent", USER_AGENT)
-        conn.putheader("Accept", "text/html,application/xhtml+xml,text/plain;q=0.9,text/markdown;q=0.9,*/*;q=0.1")
+        extra = {name.lower(): (name, value) for name, value in headers.items()}
+        accept = extra.pop("accept", (None, _DEFAULT_ACCEPT))[1]
+        conn.putheader("Accept", accept)
+        for name, value in extra.values():
+            conn.putheader(name, value)
         conn.putheader("Accept-Encoding", "identity")
         conn.putheader("Connection", "close")
         conn.endheaders()
@@ -645,6 +663,9 @@ def _exchange(target: _Target, sock: socket.socket, deadline: _Deadline,
             raise deadline.error() from None
         raise FetchError(f"bad response from {target.host}: {_one_line(exc) or type(exc).__name__}") from None
     status = resp.status
+    kept = {name: value for name in KEPT_HEADERS if (value := resp.getheader(name)) is not None}
+    if status == 304 and any(name.lower() in _CONDITIONAL for name in headers):
+        return Fetched(url=target.url, content_type="", charset=None, body=b"", status=304, headers=kept)
     if status in _REDIRECT_CODES:
         location = resp.getheader("Location")
         if not location or not location.strip():
@@ -652,13 +673,14 @@ def _exchange(target: _Target, sock: socket.socket, deadline: _Deadline,
         return location.strip()
     if not 200 <= status < 300:
         reason = _one_line(resp.reason or "", 60)
-        raise FetchError(f"HTTP {status}{' ' + reason if reason else ''} from {target.host}")
+        raise HTTPStatusError(f"HTTP {status}{' ' + reason if reason else ''} from {target.host}", status,
+                              kept.get("retry-after"))
     if status == 204:
         raise FetchError(f"not an article: {target.host} sent no content (HTTP 204)")
     ctype, charset = _parse_content_type(resp.getheader("Content-Type"))
-    if ctype is not None and ctype not in ACCEPTED_CONTENT_TYPES:
+    if ctype is not None and ctype not in content_types:
         raise FetchError(f"not an article: content type {_one_line(ctype, 80)}")
     body, ctype = _read_body(resp, sock, deadline, max_bytes, target.host, ctype)
     if ctype == "text/x-markdown":
         ctype = "text/markdown"
-    return Fetched(url=target.url, content_type=ctype, charset=charset, body=body)
+    return Fetched(url=target.url, content_type=ctype, charset=charset, body=body, status=status, headers=kept)

@@ -15,7 +15,7 @@ from ..reading.languages import MORE_STOP_WORDS, detect
 from ..reading.speakers import attribute
 from ..reading.text import index_text, pack_terms, sentence_stems, terms
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # FTS5's tokenizer reads the index text that Python prepared (stems, folded), and must keep each of its
 # words whole: by default unicode61 cuts a word at every combining mark, so Hindi "राजधान" was the tokens
 # र, जध, न, and a question's word matched any word with the same consonants (मेला found मिला).
@@ -237,7 +237,34 @@ def _names(stored_speakers: str) -> str:
     return " ".join(f"{s['name']} {s.get('role', '')}".strip() for s in json.loads(stored_speakers or "[]"))
 
 
-MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6}
+def _migrate_7(conn: sqlite3.Connection) -> None:
+    """The feeds a scope follows (corpus.feeds): each feed's schedule, state and conditional-GET validators;
+    the entries each has seen (by id, normalised link or text) and the article each became; a short log of
+    entries skipped and checks failed. In the scope's own file: they leave with the guild and move with it."""
+    _run_script(conn,
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, title TEXT NOT NULL, channel TEXT,
+            keywords TEXT NOT NULL DEFAULT '', added_by TEXT, added_at TEXT NOT NULL,
+            etag TEXT, last_modified TEXT, last_checked TEXT, last_new TEXT,
+            next_check REAL NOT NULL DEFAULT 0, asked_interval REAL NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'ok', error TEXT,
+            polls INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE feed_entries (
+            entry_key TEXT NOT NULL, feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            article_id INTEGER, seen_at TEXT NOT NULL, PRIMARY KEY (entry_key, feed_id)) WITHOUT ROWID;
+        CREATE INDEX feed_entries_feed ON feed_entries(feed_id);
+        CREATE TABLE feed_log (
+            id INTEGER PRIMARY KEY, feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            at TEXT NOT NULL, message TEXT NOT NULL);
+        CREATE INDEX feed_log_feed ON feed_log(feed_id);
+        CREATE INDEX articles_url ON articles(url);
+        """
+    )
+
+
+MIGRATIONS = {1: _migrate_1, 2: _migrate_2, 3: _migrate_3, 4: _migrate_4, 5: _migrate_5, 6: _migrate_6,
+              7: _migrate_7}
 
 
 def speakers_json(speakers) -> str:

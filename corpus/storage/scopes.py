@@ -156,6 +156,12 @@ class Corpus:
             raise database.explain(exc, path) from exc
         return store
 
+    def store(self, guild_id=None, *, create: bool = False) -> Store | None:
+        """The file of one scope: the shared one for None, else the guild's (None when it has none, unless
+        ``create``). What corpus.feeds keeps a scope's feeds in."""
+        scope = scope_of(guild_id)
+        return self.shared if scope == SHARED_SCOPE else self._guild_store(scope, create=create)
+
     def _stores(self, guild_id) -> list[Store]:
         """The files a guild sees, its own first."""
         scope = scope_of(guild_id)

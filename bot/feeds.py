@@ -76,6 +76,7 @@ class FeedScheduler:
         self._announce = announce
         self._due: dict[str, float] = {}
         self._scanned = 0.0
+        self._known: set[str] = set()  # scopes whose due time has been read
         self._wake = asyncio.Event()
         self._task: Optional[asyncio.Task] = None
         self._first_checks: set[asyncio.Task] = set()
@@ -98,6 +99,11 @@ class FeedScheduler:
             except (asyncio.CancelledError, Exception):
                 pass
         self._task = None
+        if self.poller.interrupted:  # due again at the next start, not when their claim runs out
+            try:
+                await self.runner.call(records.release, self.poller.interrupted)
+            except Exception:
+                log.warning("could not release the feeds whose check was interrupted", exc_info=True)
         self.runner.close()
 
     # -- commands ----------------------------------------------------------------------------------
@@ -111,11 +117,16 @@ class FeedScheduler:
         return added
 
     async def _first_check(self, scope: str, added: AddedFeed) -> None:
+        store = None
         try:
             store = await self.runner.call(self.engine.corpus.store, scope)
             if store is not None:
                 result = await self.poller.poll_feed(store, added.feed, prefetched=added.prefetched)
                 await self._announce(result)
+        except asyncio.CancelledError:
+            if store is not None:
+                self.poller.interrupted.append((store, added.feed.id))
+            raise
         except Exception:
             log.exception("the first check of feed #%s failed", added.feed.id)
         await self.refresh(scope)
@@ -157,6 +168,9 @@ class FeedScheduler:
         now = time.time()
         if now - self._scanned >= RESCAN_SECONDS:
             await self._scan(scopes)
+        elif scopes - self._known:  # servers that became available, or joined, since
+            self._due.update(await self.runner.call(self._next_due, scopes - self._known))
+            self._known |= scopes
         due = [s for s in scopes if self._due.get(s, float("inf")) <= now]
         if not due:
             return []
@@ -170,6 +184,7 @@ class FeedScheduler:
     async def _scan(self, scopes: set[str]) -> None:
         self._scanned = time.time()
         self._due = await self.runner.call(self._next_due, scopes)
+        self._known = set(scopes)
 
     def _stores(self, scopes: list[str]):
         return [self.engine.corpus.store(None if s == SHARED_SCOPE else s) for s in scopes]

@@ -139,7 +139,7 @@ class FeedGroup(app_commands.Group, name="feed", description="Follow news feeds:
         await send_ephemeral(
             interaction,
             f"Following feed #{feed.id} **{render.escape(render.short_title(feed.title, 150))}** "
-            f"({added.entries} entries) from <{render.cut(feed.url, 300)}>{found}. Its newest {FIRST_POLL_ENTRIES} "
+            f"({added.entries} entr{'y' if added.entries == 1 else 'ies'}) from <{render.cut(feed.url, 300)}>{found}. Its newest {FIRST_POLL_ENTRIES} "
             f"articles are being indexed now (ask about them with `/ask` in a minute); {where}. "
             f"Checked every {_minutes(max(self.scheduler.timing.interval, feed.asked_interval))}.")
 
@@ -185,9 +185,10 @@ class FeedGroup(app_commands.Group, name="feed", description="Follow news feeds:
         if removed is None:
             await send_ephemeral(interaction, f"This server follows no feed #{feed}.")
             return
+        n = removed.articles
         await send_ephemeral(interaction, f"Stopped following feed #{feed} "
-                             f"**{render.escape(render.short_title(removed.title, 150))}**. Its {removed.articles} "
-                             f"articles stay (remove one with `/article remove`).")
+                             f"**{render.escape(render.short_title(removed.title, 150))}**. Its {n} "
+                             f"article{'s stay' if n != 1 else ' stays'} (remove one with `/article remove`).")
 
 
 class Feeds(commands.Cog):

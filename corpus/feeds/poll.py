@@ -24,6 +24,7 @@ from typing import Any, Awaitable, Callable, Protocol
 from ..errors import CorpusError, FetchError, HTTPStatusError, IngestError
 from ..reading.fetch import Fetched
 from ..reading.ingest import Document
+from ..reading.text import sentences
 from ..storage.store import SHARED_SCOPE, Store
 from . import records
 from .keywords import matches
@@ -36,6 +37,7 @@ FIRST_POLL_ENTRIES = 20
 MAX_NEW_PER_POLL = MAX_INDEXED
 ANNOUNCE_AT_MOST = 5
 LEASE_SECONDS = 600.0   # a claimed feed is not claimed again for this long (a process that died mid-check)
+MIN_LEASE_SECONDS = 30.0
 CHECKS_AT_ONCE = 8      # feeds checked at the same time by one process (each host still one at a time)
 
 
@@ -64,6 +66,7 @@ class PollResult:
     skipped: list[str] = field(default_factory=list)
     error: str | None = None
     first: bool = False
+    not_modified: bool = False    # the server answered 304: nothing was parsed or read
 
     def announcements(self) -> tuple[list[NewArticle], int]:
         """What to post: at most :data:`ANNOUNCE_AT_MOST`, and how many more there were."""
@@ -99,6 +102,13 @@ class Poller:
         self.timing = timing
         self.gate = HostGate(timing.host_spacing)
         self._checks = asyncio.Semaphore(checks_at_once)
+        self.interrupted: list[tuple[Store, int]] = []  # checks cancelled midway (records.release)
+
+    @property
+    def lease(self) -> float:
+        """How long a claimed feed stays claimed: longer than a check takes, shorter than its interval
+        (shortened in tests with the interval)."""
+        return min(LEASE_SECONDS, max(MIN_LEASE_SECONDS, 2 * self.timing.interval))
 
     # -- following a feed ------------------------------------------------------------------------
     async def add(self, url: str, *, guild_id=None, channel: str | None = None, keywords: str = "",
@@ -120,7 +130,8 @@ class Poller:
                 raise FeedError(f"the page links {page.url}, which is not a feed either")
         feed = await self.runner.call(records.create, store, page.url, parsed.title, channel=channel,
                                       keywords=keywords.strip(), added_by=added_by,
-                                      asked_interval=parsed.asked_interval, limit=limit)
+                                      asked_interval=parsed.asked_interval, limit=limit,
+                                      claimed_until=time.time() + self.lease)
         return AddedFeed(feed, parsed.total_entries, discovered_from, (page, parsed))
 
     async def _fetch_and_parse(self, url: str, headers: dict[str, str]) -> tuple[Fetched, ParsedFeed | Discovered]:
@@ -134,7 +145,7 @@ class Poller:
         found: list[tuple[Store, FeedRow]] = []
         for store in stores:
             try:
-                claimed = await self.runner.call(records.claim_due, store, now, LEASE_SECONDS, force=force)
+                claimed = await self.runner.call(records.claim_due, store, now, self.lease, force=force)
             except CorpusError:  # the guild's file was just deleted (the bot left it)
                 continue
             found.extend((store, feed) for feed in claimed)
@@ -145,7 +156,11 @@ class Poller:
         """Check these feeds, several at once; ``on_result`` hears each as it finishes."""
         async def one(store: Store, feed: FeedRow) -> PollResult:
             async with self._checks:
-                result = await self.poll_feed(store, feed)
+                try:
+                    result = await self.poll_feed(store, feed)
+                except asyncio.CancelledError:
+                    self.interrupted.append((store, feed.id))
+                    raise
             if on_result is not None:
                 maybe = on_result(result)
                 if asyncio.iscoroutine(maybe):
@@ -189,7 +204,7 @@ class Poller:
         saved = await self.runner.call(records.save, store, feed.id, last_checked=records.now_iso(),
                                        next_check=next_after_success(time.time(), self.timing, asked),
                                        failures=0, state="ok", error=None)
-        return PollResult(feed, "unchanged" if saved else "removed")
+        return PollResult(feed, "unchanged" if saved else "removed", not_modified=True)
 
     async def _read_entries(self, store: Store, feed: FeedRow, page: Fetched, parsed: ParsedFeed) -> PollResult:
         first = feed.polls == 0
@@ -241,7 +256,7 @@ class Poller:
             return
         if added.status == "added":
             announce = not result.first and matches(doc, feed.keywords)
-            lead = doc.paragraphs[0] if doc.paragraphs else ""
+            lead = sentences(doc.paragraphs[0])[0] if doc.paragraphs and doc.paragraphs[0].strip() else ""
             result.added.append(NewArticle(added.article_id, added.title, doc.url or entry.link, lead, announce))
 
     async def _read_entry(self, entry: Entry) -> Document | str:

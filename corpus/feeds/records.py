@@ -6,6 +6,7 @@ restart, are deleted with the guild's file when the bot leaves, and move with it
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
@@ -90,24 +91,25 @@ def exists(store: Store, feed_id: int) -> bool:
 
 
 def create(store: Store, url: str, title: str, *, channel: str | None, keywords: str, added_by: str | None,
-           asked_interval: float, limit: int | None) -> FeedRow:
-    """A new feed, due at once. The same URL again: refused while it is followed, restarted once stopped."""
+           asked_interval: float, limit: int | None, claimed_until: float = 0.0) -> FeedRow:
+    """A new feed, claimed by its first check until ``claimed_until`` (see :func:`claim_due`). The same URL
+    again: refused while it is followed, restarted once stopped."""
     with store._write() as conn:
         found = conn.execute("SELECT id, state FROM feeds WHERE url = ?", (url,)).fetchone()
         if found and found[1] != "stopped":
             raise FeedError(f"already followed as feed #{found[0]}")
         if found:
             conn.execute("UPDATE feeds SET title = ?, channel = ?, keywords = ?, state = 'ok', failures = 0, "
-                         "error = NULL, next_check = 0, asked_interval = ? WHERE id = ?",
-                         (title, channel, keywords, asked_interval, found[0]))
+                         "error = NULL, next_check = ?, asked_interval = ?, polls = 0 WHERE id = ?",
+                         (title, channel, keywords, claimed_until, asked_interval, found[0]))
             feed_id = found[0]
         else:
             if limit is not None and conn.execute("SELECT count(*) FROM feeds").fetchone()[0] >= limit:
                 raise FeedError(f"this server already follows {limit} feeds, the most it can: remove one first")
             feed_id = conn.execute(
-                "INSERT INTO feeds (url, title, channel, keywords, added_by, added_at, asked_interval) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (url, title, channel, keywords, added_by, now_iso(), asked_interval)).lastrowid
+                "INSERT INTO feeds (url, title, channel, keywords, added_by, added_at, asked_interval, next_check) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (url, title, channel, keywords, added_by, now_iso(), asked_interval, claimed_until)).lastrowid
     feed = get(store, feed_id)
     assert feed is not None
     return feed
@@ -115,7 +117,7 @@ def create(store: Store, url: str, title: str, *, channel: str | None, keywords:
 
 def remove(store: Store, feed_id: int) -> FeedRow | None:
     """Stop following a feed (its articles stay). None when there is no such feed."""
-    feed = get(store, feed_id)
+    feed = next((f for f in feeds(store) if f.id == feed_id), None)
     if feed is None:
         return None
     with store._write() as conn:
@@ -134,6 +136,14 @@ def claim_due(store: Store, now: float, lease: float, *, force: bool = False) ->
                             () if force else (now,)).fetchall()
         conn.executemany("UPDATE feeds SET next_check = ? WHERE id = ?", [(now + lease, r[0]) for r in rows])
     return [_row(store, r) for r in rows]
+
+
+def release(claims: list[tuple[Store, int]]) -> None:
+    """Checks that were interrupted (the bot stopping): due again now, not when their claim runs out."""
+    now = time.time()
+    for store, feed_id in claims:
+        with store._write() as conn:
+            conn.execute("UPDATE feeds SET next_check = ? WHERE id = ?", (now, feed_id))
 
 
 def next_due(store: Store) -> float | None:

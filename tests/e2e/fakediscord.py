@@ -691,6 +691,11 @@ class FakeDiscord:
             if opt["type"] == 11:  # attachment
                 resolved.setdefault("attachments", {})[value["id"]] = value
                 item["value"] = value["id"]
+            elif opt["type"] == 7:  # channel: given as the channel dict, sent as its id and resolved data
+                resolved.setdefault("channels", {})[value["id"]] = {
+                    "id": value["id"], "name": value["name"], "type": value["type"], "parent_id": None,
+                    "permissions": str(ALL_PERMISSIONS), "guild_id": value.get("guild_id")}
+                item["value"] = value["id"]
             else:
                 item["value"] = value
             if name == focused:
@@ -745,7 +750,7 @@ class FakeDiscord:
         await conn.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
-    async def slash(self, channel: dict, user: dict, path: str, **options: Any) -> FakeInteraction:
+    async def slash(self, channel: dict, user: dict, path: str, /, **options: Any) -> FakeInteraction:
         """Invoke ``/path`` (e.g. ``"ask"`` or ``"article add"``) with options, as ``user`` in ``channel``.
 
         Discord lets admins override a command's default permissions per server, so (like Discord with such
@@ -755,7 +760,7 @@ class FakeDiscord:
         data = self._command_data(guild, path, options, None)
         return await self._dispatch_interaction(self._interaction_payload(2, guild, channel, user, data))
 
-    async def autocomplete(self, channel: dict, user: dict, path: str, focused: str, **options: Any) -> FakeInteraction:
+    async def autocomplete(self, channel: dict, user: dict, path: str, focused: str, /, **options: Any) -> FakeInteraction:
         guild = self.guild_of_channel(int(channel["id"]))
         data = self._command_data(guild, path, options, focused)
         return await self._dispatch_interaction(self._interaction_payload(4, guild, channel, user, data))

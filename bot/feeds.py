@@ -3,8 +3,8 @@
 Every :data:`TICK_SECONDS` it checks the feeds that are due, in the files of this process's servers (and,
 in the process running shard 0, the shared file's, so no two processes check a shared feed). Nothing runs
 on the event loop itself: fetches go to the scheduler's own thread pool, parsing feed XML and reading
-entry pages to the reader worker processes (at most :data:`READER_JOBS` of their slots at a time, so an
-admin's ``/article add`` is never queued behind feeds), database work to the engine's writer threads.
+entry pages to the reader worker processes (at most :data:`READER_JOBS` of their slots at a time, so
+an admin's ``/article add`` always finds one free), database work to the engine's writer threads.
 When each file is next due is kept in memory, so a tick with nothing due costs nothing.
 """
 
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("articlebot.feeds")
 
 FETCH_THREADS = 4        # feed and page fetches in flight at once (each host still one at a time)
-READER_JOBS = 1          # reader worker slots feeds may use at once (of bot.engine.READER_WORKERS)
+READER_JOBS = 2          # reader worker slots feeds may use at once, of bot.engine.READER_WORKERS (3): one
+                         # is always left for /article add
 TICK_SECONDS = 5.0
 RESCAN_SECONDS = 300.0   # every file's next due time read again (feeds added by `articlebot feed add`)
 

@@ -17,6 +17,7 @@ What a check does to a feed (see corpus/feeds/schedule.py for the times):
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
@@ -30,8 +31,8 @@ from . import records
 from .keywords import matches
 from .parse import MAX_INDEXED, Discovered, Entry, FeedError, ParsedFeed
 from .records import FeedRow
-from .schedule import (MAX_FAILURES, HostGate, Timing, max_age_seconds, next_after_failure, next_after_success,
-                       retry_after_seconds)
+from .schedule import (MAX_FAILURES, HostGate, Timing, host_of, max_age_seconds, next_after_failure,
+                       next_after_success, retry_after_seconds)
 
 FIRST_POLL_ENTRIES = 20
 MAX_NEW_PER_POLL = MAX_INDEXED
@@ -167,7 +168,7 @@ class Poller:
                     await maybe
             return result
 
-        return list(await asyncio.gather(*(one(s, f) for s, f in targets)))
+        return list(await asyncio.gather(*(one(s, f) for s, f in interleaved(targets))))
 
     async def poll_feed(self, store: Store, feed: FeedRow,
                         prefetched: tuple[Fetched, ParsedFeed] | None = None) -> PollResult:
@@ -297,6 +298,15 @@ class Poller:
                                        failures=feed.failures + 1, state="stopped", error=reason)
         await self.runner.call(records.log, store, feed.id, [f"stopped: {reason}"])
         return PollResult(feed, "stopped" if saved else "removed", error=reason)
+
+
+def interleaved(targets: list[tuple[Store, FeedRow]]) -> list[tuple[Store, FeedRow]]:
+    """The feeds host by host in turn, so the checks running at once go to different hosts instead of
+    queueing for one (a server's feeds are often on one site)."""
+    by_host: dict[str, list[tuple[Store, FeedRow]]] = {}
+    for target in targets:
+        by_host.setdefault(host_of(target[1].url), []).append(target)
+    return [t for turn in itertools.zip_longest(*by_host.values()) for t in turn if t is not None]
 
 
 def _with_entry_metadata(doc: Document, entry: Entry) -> Document:

@@ -133,3 +133,25 @@ def test_not_an_articlebot_database(tmp_path):
     garbage.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(CorpusError, match="not an articlebot database"):
         Corpus.open(garbage)
+
+
+def test_a_new_file_another_process_migrated_meanwhile_is_not_migrated_twice(tmp_path, monkeypatch):
+    """Two processes open a new guild file at once (the bot's vectors worker, and an add or a feed): the
+    second read version 0 before the first committed, then waited for the write lock. It must read the
+    version again under the lock instead of creating the tables a second time."""
+    from corpus.storage.store import Store
+
+    path = tmp_path / "42.db"
+    Store(path, "42").migrate()  # the first process, done
+    late = Store(path, "42")
+    reads = {"n": 0}
+
+    def stale_version() -> int:  # what the second process saw before the first committed
+        reads["n"] += 1
+        return 0 if reads["n"] <= 2 else Store.schema_version(late)
+
+    monkeypatch.setattr(late, "schema_version", stale_version)
+    monkeypatch.setattr(late, "query", lambda sql, params=(): [(0,)] if "sqlite_master" in sql
+                        else Store.query(late, sql, params))
+    late.migrate()  # was: "table articles already exists"
+    assert Store.schema_version(late) == SCHEMA_VERSION

@@ -239,6 +239,9 @@ class Store:
         if version == 0 and self.query("SELECT count(*) FROM sqlite_master")[0][0]:
             raise CorpusError(f"{self.path} is an SQLite database but not an articlebot one")
         with self._write() as conn:
+            # Read again under the write lock: another process (the bot's vectors worker, a command) may
+            # have created or upgraded the file between the check above and this lock.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
             for target in range(version + 1, min(SCHEMA_VERSION, 2) + 1):
                 MIGRATIONS[target](conn)
                 conn.execute(f"PRAGMA user_version = {target}")
@@ -248,7 +251,8 @@ class Store:
         if before_version_3 is not None:
             before_version_3(self)
         with self._write() as conn:
-            for target in range(max(version, 2) + 1, SCHEMA_VERSION + 1):
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            for target in range(max(current, 2) + 1, SCHEMA_VERSION + 1):
                 MIGRATIONS[target](conn)
                 conn.execute(f"PRAGMA user_version = {target}")
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('scope', ?)", (self.scope,))

@@ -51,7 +51,8 @@ BOT_CASES = [
 # The engine's settings: each has a test below through the real command line and the bot's engine.
 ENGINE_NAMES = {"ARTICLEBOT_DB", "ARTICLEBOT_SAMPLES", "ARTICLEBOT_ALLOW_PRIVATE_URLS", "ARTICLEBOT_FETCH_TIMEOUT",
                 "ARTICLEBOT_SEMANTIC", "ARTICLEBOT_MODEL",  # these two: tests/test_semantic.py
-                "ARTICLEBOT_CACHE_DIR"}
+                "ARTICLEBOT_CACHE_DIR",
+                "ARTICLEBOT_FEED_INTERVAL", "ARTICLEBOT_FEED_HOST_SPACING", "ARTICLEBOT_FEED_TEST_INTERVAL_SECONDS"}
 
 
 @pytest.fixture(autouse=True)
@@ -155,6 +156,31 @@ def test_fetch_timeout_through_dotenv(tmp_path, pages, monkeypatch, capsys):
     assert capsys.readouterr().err.strip() == f"error: {url}: timed out after 0.5 s"
 
 
+def test_feed_intervals_through_dotenv(tmp_path, capsys):
+    """ARTICLEBOT_FEED_INTERVAL schedules the next check; the tests-only setting makes a feed due at once."""
+    import time
+
+    from corpus import Corpus
+    from corpus.feeds import records
+    from feedserver import FeedServer, rss
+
+    with FeedServer() as server:
+        url = server.put("/feed.xml", rss("Settings feed", []))
+        write_dotenv(tmp_path, "ARTICLEBOT_ALLOW_PRIVATE_URLS=1\nARTICLEBOT_SAMPLES=0\nARTICLEBOT_FEED_INTERVAL=30")
+        assert cli.main(["feed", "add", url]) == 0
+        with Corpus.open("articlebot.db") as corpus:
+            assert records.feeds(corpus.shared)[0].next_check >= time.time() + 29 * 60
+        capsys.readouterr()
+        assert cli.main(["feed", "poll"]) == 0
+        assert "checked 0 feeds" in capsys.readouterr().err  # due in 30 minutes
+        write_dotenv(tmp_path, "ARTICLEBOT_ALLOW_PRIVATE_URLS=1\nARTICLEBOT_FEED_TEST_INTERVAL_SECONDS=0.001\n"
+                               "ARTICLEBOT_FEED_HOST_SPACING=0")
+        assert cli.main(["feed", "poll", "--force"]) == 0  # scheduled by the tests-only interval: due at once
+        capsys.readouterr()
+        assert cli.main(["feed", "poll"]) == 0
+        assert "checked 1 feed:" in capsys.readouterr().err
+
+
 def test_environment_wins_over_dotenv(tmp_path):
     write_dotenv(tmp_path, "ARTICLEBOT_DB=dotenv.db\nARTICLEBOT_SAMPLES=0")
     (tmp_path / "story.txt").write_text("Lighthouse strike\n\nThe lighthouse keepers went on strike on Monday.\n")
@@ -170,6 +196,12 @@ def test_environment_wins_over_dotenv(tmp_path):
     ("ARTICLEBOT_FETCH_TIMEOUT=abc", 'error: ARTICLEBOT_FETCH_TIMEOUT must be a positive number of seconds, got "abc"'),
     ("ARTICLEBOT_FETCH_TIMEOUT=0", 'error: ARTICLEBOT_FETCH_TIMEOUT must be a positive number of seconds, got "0"'),
     ("ARTICLEBOT_SAMPLES=maybe", 'error: ARTICLEBOT_SAMPLES must be 1 or 0 (or true/false, yes/no, on/off), got "maybe"'),
+    ("ARTICLEBOT_FEED_INTERVAL=1", "error: ARTICLEBOT_FEED_INTERVAL must be a number of minutes, at least 5 "
+                                   '(feeds are not checked more often), got "1"'),
+    ("ARTICLEBOT_FEED_HOST_SPACING=-1", 'error: ARTICLEBOT_FEED_HOST_SPACING must be a number of seconds from 0 to 60, '
+                                        'got "-1"'),
+    ("ARTICLEBOT_FEED_TEST_INTERVAL_SECONDS=never",
+     'error: ARTICLEBOT_FEED_TEST_INTERVAL_SECONDS must be a positive number of seconds, got "never"'),
     ("ARTICLEBOT_ALLOW_PRIVATE_URLS=sure",
      'error: ARTICLEBOT_ALLOW_PRIVATE_URLS must be 1 or 0 (or true/false, yes/no, on/off), got "sure"'),
     ("ARTICLEBOT_DB=articlebot-{shard}.db", "error: articlebot-{shard}.db names one database per shard: give --db "

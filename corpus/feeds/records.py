@@ -1,4 +1,4 @@
-"""The feeds a file follows, and the entries they have seen (tables of schema 6, corpus/storage/schema.py).
+"""The feeds a file follows, and the entries they have seen (tables of schema 7, corpus/storage/schema.py).
 
 A guild's feeds live in the guild's own file, the shared scope's in the shared file: they survive a
 restart, are deleted with the guild's file when the bot leaves, and move with it between shards.

@@ -4,6 +4,8 @@
                         and "what did X say about Y".
 2. corpus.answering.candidates -- gather candidates: FTS5 bm25 over the words, the paragraphs where X speaks.
 3. corpus.answering.rerank     -- score them on what a reader checks, and decide `answered`.
+4. corpus.answering.cross_rerank -- an English question read with its best few passages by a cross-encoder,
+                        which re-orders them and tells `answered` whether the best one answers.
 
 Everything reads through a `corpus.answering.visible.Visible`: the asker's guild file and the shared file, nothing
 else, so another guild's articles can neither answer, nor correct, nor weigh a question.
@@ -23,6 +25,7 @@ from ..reading.speakers import COURTESY_TITLES
 from ..reading.text import content_terms, fold, index_tokens, matched_runs, unspaced
 from ..storage.store import SHARED_SCOPE
 from .candidates import Candidate, gather
+from .cross_rerank import read_together
 from .question import QuestionReader, parse_speaker, respelled
 from .rerank import answers, index_stems, score
 from .thresholds import unknown_share_refused
@@ -103,7 +106,8 @@ def check_question(question) -> str:
 
 
 def read_and_score(visible: Visible, question: str, article_id: int | None = None) -> Reading:
-    """Stages 1-3: read the question, gather candidates, score them (best first)."""
+    """Stages 1-4: read the question, gather candidates, score them, let the cross-encoder read the best
+    (best first)."""
     vocab = visible.vocabulary()
     reader = QuestionReader(visible, vocab)
     terms, corrections = reader.terms(question)
@@ -116,6 +120,8 @@ def read_and_score(visible: Visible, question: str, article_id: int | None = Non
     if candidates:
         score(candidates, question, terms, speaker_terms, topic_terms, vocab)
         candidates.sort(key=lambda c: (-c.score, c.article_id, c.position))
+        speaker_mode = bool(speaker_terms) and any(c.features.get("speaker_article", 0) > 0 for c in candidates)
+        read_together(visible.cross_encoder, question, candidates, speaker_mode)
     return Reading(terms, corrections, speaker_terms, candidates, reader.unknown, unknown_share,
                    reader.function_words_only)
 

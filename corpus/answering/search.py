@@ -24,10 +24,11 @@ from ..reading.languages import language
 from ..reading.speakers import COURTESY_TITLES
 from ..reading.text import content_terms, fold, index_tokens, matched_runs, unspaced
 from ..storage.store import SHARED_SCOPE
+from .answered import passage_answers
 from .candidates import Candidate, gather
 from .cross_rerank import read_together
 from .question import QuestionReader, parse_speaker, respelled
-from .rerank import answers, index_stems, score
+from .rerank import index_stems, score
 from .thresholds import unknown_share_refused
 from .visible import Visible
 
@@ -85,15 +86,18 @@ class Reading:
     unknown: list[str] = field(default_factory=list)  # question words in no visible article
     unknown_share: float = 0.0  # their part of the question's word weight (idf)
     function_words_only: bool = False
+    question: str = ""
+    term_idf: dict[str, float] = field(default_factory=dict)  # the content words' rarity in the visible files
 
     def answered(self) -> bool:
-        """Whether the best passage answers: it covers enough of the question, and the question asks for
-        something the articles hold (not "a", not "how many zebras escaped" when no article has a zebra)."""
+        """Whether the best passage answers: the question asks for something the articles hold (not "a",
+        not "how many zebras escaped" when no article has a zebra), and the best passage answers it
+        (corpus.answering.answered: its coverage, the cross-encoder's reading, the message's own words)."""
         if not self.candidates or self.function_words_only:
             return False
         if self.unknown_share >= unknown_share_refused(self.candidates[0].language, UNKNOWN_SHARE_REFUSED):
             return False
-        return answers(self.candidates[0])
+        return passage_answers(self.question, self.term_idf, self.candidates[0])
 
 
 def check_question(question) -> str:
@@ -123,7 +127,7 @@ def read_and_score(visible: Visible, question: str, article_id: int | None = Non
         speaker_mode = bool(speaker_terms) and any(c.features.get("speaker_article", 0) > 0 for c in candidates)
         read_together(visible.cross_encoder, question, candidates, speaker_mode)
     return Reading(terms, corrections, speaker_terms, candidates, reader.unknown, unknown_share,
-                   reader.function_words_only)
+                   reader.function_words_only, question, {t: vocab.idf(t) for t in terms})
 
 
 def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,

@@ -1,0 +1,88 @@
+"""`answered`: whether the best passage answers the question, or the message was never a question for the
+articles ("did you see the match last night?", "is the server down?" in an ask channel).
+
+One function decides it, `passage_answers`, from three readings of the best passage:
+
+1. its coverage of the question (corpus.answering.rerank.answers: the question's rare words in one place,
+   or with vectors, its meaning), as before;
+2. the cross-encoder's logit, when it read the pair (English): a passage it reads as not answering is
+   not an answer, however many words it shares;
+3. the message's own words: a chat line shares a common word or two with some news paragraph ("match",
+   "night", "server"), a question names what it asks about. The passage must hold a named thing of the
+   message (a word the passage writes capitalised inside a sentence: "Liverpool", "Interpol"), or two of
+   its rarer words; a message put to the people in the channel ("you", "we", "anyone", "lol") needs the
+   named thing.
+
+Per-language thresholds (other languages than English) belong here too: extend `passage_answers`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..reading.languages import language
+from ..reading.text import index_words, sentences
+from .candidates import Candidate
+from .rerank import answers, index_stems, title_stems
+
+# The cross-encoder's logit (ms-marco-MiniLM-L-12-v2) below which the best passage does not answer,
+# chosen on the news development questions, the chat lines and SQuAD (benchmarks/cross_encoder.py).
+CROSS_ANSWERED = -2.0
+# A word of the message is one of its rarer ones from this idf (a paragraph's: "match" 3.8, "night" 4.4,
+# "the" 0.1): two held by the passage make it about the message, with no name among them.
+OWN_WORD_IDF = 3.0
+OWN_WORDS_NEEDED = 2
+# A message addressed to the people in the channel, not to the articles.
+_ADDRESSED = re.compile(r"\b(?:you|your|yours|ya|u|ur|we|us|our|ours|i|i'm|im|i'll|i've|me|my|mine|anyone|anybody"
+                        r"|someone|somebody|everyone|everybody|guys|folks|lol|lmao|rofl|haha\w*|pls|plz|tbh|imo)\b"
+                        r"|\bwho(?:'s| is)? (?:wants?|wanna|up for|coming|in for|around|free)\b", re.IGNORECASE)
+# When, not what: a chat line's plans ("tonight", "later") are no topic, however rare in the articles.
+_TIME_WORDS = frozenset("today tonight tomorrow yesterday later now soon weekend morning evening afternoon night "
+                        "week".split())
+# Capitalised in a sentence, yet no name: calendar words.
+_NOT_NAMES = frozenset("monday tuesday wednesday thursday friday saturday sunday january february april june july "
+                       "august september october november december christmas easter".split())
+
+
+def passage_answers(question: str, term_idf: dict[str, float], best: Candidate) -> bool:
+    """Whether `best` answers `question` (term_idf: the question's content words and their rarity)."""
+    if not answers(best):
+        return False
+    if best.cross is not None and best.cross < CROSS_ANSWERED:
+        return False
+    return holds_own_words(question, term_idf, best)
+
+
+def holds_own_words(question: str, term_idf: dict[str, float], best: Candidate) -> bool:
+    """Does the passage hold what the message itself is about: a named thing, or two rarer words?"""
+    held = held_terms(term_idf, best)
+    if any(is_named(t, best.text, best.language) for t in held):
+        return True
+    if _ADDRESSED.search(question):
+        return False
+    return sum(term_idf[t] >= OWN_WORD_IDF and t not in _TIME_WORDS for t in held) >= OWN_WORDS_NEEDED
+
+
+def held_terms(term_idf: dict[str, float], best: Candidate) -> list[str]:
+    """The question's words the passage, the paragraph before it or its title hold (as its language stems)."""
+    stems = set(best.stems.replace("|", " ").split()) | set(best.prev_stems.replace("|", " ").split())
+    stems |= title_stems(best.title, best.language)
+    return [t for t in term_idf if all(s in stems for s in index_stems(t, best.language))]
+
+
+def is_named(term: str, text: str, lang: str = "en") -> bool:
+    """Whether the passage writes the word as a name: capitalised every time it is not a sentence's first
+    word, at least once so ("Liverpool", "Interpol"; not "Match", not "Friday")."""
+    if term in _NOT_NAMES or not term[:1].isalpha():
+        return False
+    stem = language(lang).stem
+    target = stem(term)
+    capitalised = False
+    for sentence in sentences(text) or [text]:
+        for i, word in enumerate(re.findall(r"[^\W\d_][\w'’-]*", sentence)):
+            if i == 0 or not index_words(word) or stem(index_words(word)[0]) != target:
+                continue
+            if not word[:1].isupper():
+                return False
+            capitalised = True
+    return capitalised

@@ -35,6 +35,7 @@ CROSS_CONFIDENT = 4.0
 # it about the message, with no name among them.
 OWN_WORD_IDF = 2.7
 OWN_WORDS_NEEDED = 2
+SMALL_ARCHIVE = 100  # paragraphs: below it the rarity of a word says little
 # A message addressed to the people in the channel, not to the articles.
 _ADDRESSED = re.compile(r"\b(?:you|your|yours|ya|u|ur|we|us|our|ours|i|i'm|im|i'll|i've|me|my|mine|anyone|anybody"
                         r"|someone|somebody|everyone|everybody|guys|folks|lol|lmao|rofl|haha\w*|pls|plz|tbh|imo)\b"
@@ -47,24 +48,28 @@ _NOT_NAMES = frozenset("monday tuesday wednesday thursday friday saturday sunday
                        "august september october november december christmas easter".split())
 
 
-def passage_answers(question: str, term_idf: dict[str, float], best: Candidate) -> bool:
-    """Whether `best` answers `question` (term_idf: the question's content words and their rarity)."""
+def passage_answers(question: str, term_idf: dict[str, float], best: Candidate, paragraphs: int = 0) -> bool:
+    """Whether `best` answers `question` (term_idf: the question's content words and their rarity among
+    the visible files' `paragraphs`)."""
     if best.cross is None:
-        return answers(best) and holds_own_words(question, term_idf, best)
+        return answers(best) and holds_own_words(question, term_idf, best, paragraphs)
     # The model's reading decides when it is sure either way; in between, the passage must cover the
     # question and hold its own words, as without the model.
     if best.cross < CROSS_ANSWERED:
         return False
     if best.cross >= CROSS_CONFIDENT:
         return True
-    return answers(best) and holds_own_words(question, term_idf, best)
+    return answers(best) and holds_own_words(question, term_idf, best, paragraphs)
 
 
-def holds_own_words(question: str, term_idf: dict[str, float], best: Candidate) -> bool:
+def holds_own_words(question: str, term_idf: dict[str, float], best: Candidate, paragraphs: int = 0) -> bool:
     """Does the passage hold what the message itself is about: a named thing, or two rarer words?"""
     held = held_terms(term_idf, best)
+    # Among a few articles every word is common to them ("boston" in the one article about Boston): there
+    # the words held count whatever their rarity.
+    rare_from = OWN_WORD_IDF if paragraphs >= SMALL_ARCHIVE else 0.0
     named = any(is_named(t, best.text, best.language) for t in held)
-    rarer = sum(term_idf[t] >= OWN_WORD_IDF and t not in _TIME_WORDS for t in held) >= OWN_WORDS_NEEDED
+    rarer = sum(term_idf[t] >= rare_from and t not in _TIME_WORDS for t in held) >= OWN_WORDS_NEEDED
     if _ADDRESSED.search(question):  # "i love this community": Courtney Love is a name, but not this one
         return named and rarer
     return named or rarer
@@ -74,12 +79,16 @@ def held_terms(term_idf: dict[str, float], best: Candidate) -> list[str]:
     """The question's words the passage, the paragraph before it or its title hold (as its language stems)."""
     stems = set(best.stems.replace("|", " ").split()) | set(best.prev_stems.replace("|", " ").split())
     stems |= title_stems(best.title, best.language)
-    return [t for t in term_idf if all(s in stems for s in index_stems(t, best.language))]
+    written = f"{best.title} {best.text}".lower()
+    return [t for t in term_idf if ("&" in t and t in written)  # "at&t": its halves are stop words
+            or ("&" not in t and all(s in stems for s in index_stems(t, best.language)))]
 
 
 def is_named(term: str, text: str, lang: str = "en") -> bool:
     """Whether the passage writes the word as a name: capitalised every time it is not a sentence's first
     word, at least once so ("Liverpool", "Interpol"; not "Match", not "Friday")."""
+    if "&" in term:
+        return True  # "AT&T", "M&S": held as written, only a name is spelt so
     if term in _NOT_NAMES or not term[:1].isalpha():
         return False
     stem = language(lang).stem

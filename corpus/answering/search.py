@@ -88,6 +88,7 @@ class Reading:
     function_words_only: bool = False
     question: str = ""
     term_idf: dict[str, float] = field(default_factory=dict)  # the content words' rarity in the visible files
+    paragraphs: int = 0  # in the visible files: how much their rarity says
 
     def answered(self) -> bool:
         """Whether the best passage answers: the question asks for something the articles hold (not "a",
@@ -97,7 +98,7 @@ class Reading:
             return False
         if self.unknown_share >= unknown_share_refused(self.candidates[0].language, UNKNOWN_SHARE_REFUSED):
             return False
-        return passage_answers(self.question, self.term_idf, self.candidates[0])
+        return passage_answers(self.question, self.term_idf, self.candidates[0], self.paragraphs)
 
 
 def check_question(question) -> str:
@@ -127,7 +128,7 @@ def read_and_score(visible: Visible, question: str, article_id: int | None = Non
         speaker_mode = bool(speaker_terms) and any(c.features.get("speaker_article", 0) > 0 for c in candidates)
         read_together(visible.cross_encoder, question, candidates, speaker_mode)
     return Reading(terms, corrections, speaker_terms, candidates, reader.unknown, unknown_share,
-                   reader.function_words_only, question, {t: vocab.idf(t) for t in terms})
+                   reader.function_words_only, question, {t: vocab.idf(t) for t in terms}, vocab.total)
 
 
 def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,

@@ -12,7 +12,8 @@ One function decides it, `passage_answers`, from three readings of the best pass
    message (a word the passage writes capitalised inside a sentence: "Liverpool", "Interpol"), or two of
    its rarer words; a message put to the people in the channel ("you", "we", "anyone", "lol") needs both.
 
-Per-language thresholds (other languages than English) belong here too: extend `passage_answers`.
+The own-words reading is for English passages (capitals mark its names; 华沙 has none to show): passages
+in other languages are answered by their coverage, with their own thresholds (corpus.answering.thresholds).
 """
 
 from __future__ import annotations
@@ -52,14 +53,14 @@ def passage_answers(question: str, term_idf: dict[str, float], best: Candidate, 
     """Whether `best` answers `question` (term_idf: the question's content words and their rarity among
     the visible files' `paragraphs`)."""
     if best.cross is None:
-        return answers(best) and holds_own_words(question, term_idf, best, paragraphs)
+        return answers(best) and (best.language != "en" or holds_own_words(question, term_idf, best, paragraphs))
     # The model's reading decides when it is sure either way; in between, the passage must cover the
     # question and hold its own words, as without the model.
     if best.cross < CROSS_ANSWERED:
         return False
     if best.cross >= CROSS_CONFIDENT:
         return True
-    return answers(best) and holds_own_words(question, term_idf, best, paragraphs)
+    return answers(best) and (best.language != "en" or holds_own_words(question, term_idf, best, paragraphs))
 
 
 def holds_own_words(question: str, term_idf: dict[str, float], best: Candidate, paragraphs: int = 0) -> bool:

@@ -59,6 +59,7 @@ class Engine:
         # The model that encodes questions is loaded now, before the bot takes its first interaction:
         # loading holds the GIL for seconds, which later would stop the event loop.
         await asyncio.to_thread(corpus.semantic.encoder)
+        await asyncio.to_thread(corpus.semantic.cross_encoder)  # and the cross-encoder, for the same reason
         engine = cls(corpus)
         if corpus.semantic.encoder() is not None:
             engine.vectors.start()

@@ -33,6 +33,7 @@ ALLOW_PRIVATE_URLS = "ARTICLEBOT_ALLOW_PRIVATE_URLS"
 FETCH_TIMEOUT = "ARTICLEBOT_FETCH_TIMEOUT"
 SEMANTIC = "ARTICLEBOT_SEMANTIC"
 MODEL = "ARTICLEBOT_MODEL"
+RERANK = "ARTICLEBOT_RERANK"
 CACHE_DIR = "ARTICLEBOT_CACHE_DIR"
 FEED_INTERVAL = "ARTICLEBOT_FEED_INTERVAL"
 FEED_TEST_INTERVAL = "ARTICLEBOT_FEED_TEST_INTERVAL_SECONDS"
@@ -142,6 +143,12 @@ def fetch_timeout(env: Optional[Mapping[str, str]] = None) -> float:
 def semantic(env: Optional[Mapping[str, str]] = None) -> bool:
     """``ARTICLEBOT_SEMANTIC``: search by meaning (sentence vectors) beside the words; 0 = words only."""
     return flag(SEMANTIC, True, env)
+
+
+def rerank(env: Optional[Mapping[str, str]] = None) -> bool:
+    """``ARTICLEBOT_RERANK``: the cross-encoder reads English questions with their best passages; 0 = off.
+    ``ARTICLEBOT_SEMANTIC=0`` turns it off too."""
+    return flag(RERANK, True, env) and semantic(env)
 
 
 def model(env: Optional[Mapping[str, str]] = None) -> Optional[str]:

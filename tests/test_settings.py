@@ -51,6 +51,7 @@ BOT_CASES = [
 # The engine's settings: each has a test below through the real command line and the bot's engine.
 ENGINE_NAMES = {"ARTICLEBOT_DB", "ARTICLEBOT_SAMPLES", "ARTICLEBOT_ALLOW_PRIVATE_URLS", "ARTICLEBOT_FETCH_TIMEOUT",
                 "ARTICLEBOT_SEMANTIC", "ARTICLEBOT_MODEL",  # these two: tests/test_semantic.py
+                "ARTICLEBOT_RERANK",  # tests/test_cross_encoder.py and the test below
                 "ARTICLEBOT_CACHE_DIR",
                 "ARTICLEBOT_FEED_INTERVAL", "ARTICLEBOT_FEED_HOST_SPACING", "ARTICLEBOT_FEED_TEST_INTERVAL_SECONDS"}
 
@@ -332,3 +333,15 @@ def test_readme_settings_table_lists_every_setting():
     table = readme.split("## Settings", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
     named = {word.strip(" `") for row in table.splitlines()[2:] for word in row.split("|")[1].split(",")}
     assert named == EXAMPLE_NAMES
+
+
+def test_rerank_is_read_from_dotenv_and_off_with_semantic_off(tmp_path, monkeypatch):
+    from corpus import settings
+
+    monkeypatch.delenv("ARTICLEBOT_RERANK", raising=False)
+    monkeypatch.delenv("ARTICLEBOT_SEMANTIC", raising=False)
+    assert settings.rerank({}) is True
+    assert settings.rerank({"ARTICLEBOT_RERANK": "0"}) is False
+    assert settings.rerank({"ARTICLEBOT_RERANK": "1", "ARTICLEBOT_SEMANTIC": "0"}) is False
+    with pytest.raises(settings.SettingsError):
+        settings.rerank({"ARTICLEBOT_RERANK": "maybe"})

@@ -37,6 +37,7 @@ class Candidate:
     features: dict = field(default_factory=dict)
     coverage: float = 0.0
     cosine: float | None = None  # to the question, when both have vectors
+    cross: float | None = None  # the cross-encoder's logit for (question, this passage), when it read them
 
 
 def gather(visible: Visible, terms: list[str], speaker_terms: list[str],

@@ -4,6 +4,8 @@
                         and "what did X say about Y".
 2. corpus.answering.candidates -- gather candidates: FTS5 bm25 over the words, the paragraphs where X speaks.
 3. corpus.answering.rerank     -- score them on what a reader checks, and decide `answered`.
+4. corpus.answering.cross_rerank -- an English question read with its best few passages by a cross-encoder,
+                        which re-orders them and tells `answered` whether the best one answers.
 
 Everything reads through a `corpus.answering.visible.Visible`: the asker's guild file and the shared file, nothing
 else, so another guild's articles can neither answer, nor correct, nor weigh a question.
@@ -22,9 +24,11 @@ from ..reading.languages import language
 from ..reading.speakers import COURTESY_TITLES
 from ..reading.text import content_terms, fold, index_tokens, matched_runs, unspaced
 from ..storage.store import SHARED_SCOPE
+from .answered import passage_answers
 from .candidates import Candidate, gather
+from .cross_rerank import read_together
 from .question import QuestionReader, parse_speaker, respelled
-from .rerank import answers, index_stems, score
+from .rerank import index_stems, score
 from .thresholds import unknown_share_refused
 from .visible import Visible
 
@@ -82,15 +86,19 @@ class Reading:
     unknown: list[str] = field(default_factory=list)  # question words in no visible article
     unknown_share: float = 0.0  # their part of the question's word weight (idf)
     function_words_only: bool = False
+    question: str = ""
+    term_idf: dict[str, float] = field(default_factory=dict)  # the content words' rarity in the visible files
+    paragraphs: int = 0  # in the visible files: how much their rarity says
 
     def answered(self) -> bool:
-        """Whether the best passage answers: it covers enough of the question, and the question asks for
-        something the articles hold (not "a", not "how many zebras escaped" when no article has a zebra)."""
+        """Whether the best passage answers: the question asks for something the articles hold (not "a",
+        not "how many zebras escaped" when no article has a zebra), and the best passage answers it
+        (corpus.answering.answered: its coverage, the cross-encoder's reading, the message's own words)."""
         if not self.candidates or self.function_words_only:
             return False
         if self.unknown_share >= unknown_share_refused(self.candidates[0].language, UNKNOWN_SHARE_REFUSED):
             return False
-        return answers(self.candidates[0])
+        return passage_answers(self.question, self.term_idf, self.candidates[0], self.paragraphs)
 
 
 def check_question(question) -> str:
@@ -103,7 +111,8 @@ def check_question(question) -> str:
 
 
 def read_and_score(visible: Visible, question: str, article_id: int | None = None) -> Reading:
-    """Stages 1-3: read the question, gather candidates, score them (best first)."""
+    """Stages 1-4: read the question, gather candidates, score them, let the cross-encoder read the best
+    (best first)."""
     vocab = visible.vocabulary()
     reader = QuestionReader(visible, vocab)
     terms, corrections = reader.terms(question)
@@ -116,8 +125,10 @@ def read_and_score(visible: Visible, question: str, article_id: int | None = Non
     if candidates:
         score(candidates, question, terms, speaker_terms, topic_terms, vocab)
         candidates.sort(key=lambda c: (-c.score, c.article_id, c.position))
+        speaker_mode = bool(speaker_terms) and any(c.features.get("speaker_article", 0) > 0 for c in candidates)
+        read_together(visible.cross_encoder, question, candidates, speaker_mode)
     return Reading(terms, corrections, speaker_terms, candidates, reader.unknown, unknown_share,
-                   reader.function_words_only)
+                   reader.function_words_only, question, {t: vocab.idf(t) for t in terms}, vocab.total)
 
 
 def answer(visible: Visible, question: str, *, limit: int = 5, offset: int = 0,

@@ -29,6 +29,9 @@ class Semantic:
         self._failed = False  # tried, and it could not be loaded
         self.status = "not loaded yet"
         self._pool: ThreadPoolExecutor | None = None
+        self._cross_encoder = None
+        self._cross_tried = False
+        self.rerank_status = "not loaded yet"
 
     @property
     def enabled(self) -> bool:
@@ -56,6 +59,29 @@ class Semantic:
             log.warning("searching by meaning is off: %s", exc)
             return
         self.status = f"on ({self.identity})"
+
+    def cross_encoder(self):
+        """The cross-encoder that reads an English question with its best passages (corpus.answering.
+        cross_encoder), or None: switched off, or it could not be loaded (see `rerank_status`)."""
+        if not settings.rerank():
+            self.rerank_status = "off (ARTICLEBOT_RERANK=0 or ARTICLEBOT_SEMANTIC=0)"
+            return None
+        with self._lock:
+            if not self._cross_tried:
+                self._cross_tried = True
+                self._load_cross_encoder()
+        return self._cross_encoder
+
+    def _load_cross_encoder(self) -> None:
+        try:
+            from .cross_encoder import load_cross_encoder
+
+            self._cross_encoder = load_cross_encoder()
+        except CorpusError as exc:
+            self.rerank_status = f"off: {exc}"
+            log.warning("the cross-encoder is off, passages are ranked as without it: %s", exc)
+            return
+        self.rerank_status = f"on ({self._cross_encoder.name})"
 
     @property
     def identity(self) -> str:

@@ -25,8 +25,10 @@ class Part:
 
 
 class Visible:
-    def __init__(self, parts: list[Part], *, query=None, model: str | Callable[[], str] = "") -> None:
+    def __init__(self, parts: list[Part], *, query=None, model: str | Callable[[], str] = "",
+                 cross_encoder=None) -> None:
         self.parts = parts
+        self.cross_encoder = cross_encoder  # reads the question with its best passages (English), or None
         self._vocabulary: VisibleVocabulary | None = None
         self._query = query  # the question's sentence vector (or the Future making it), by meaning
         self._model = model  # ...and the model that made it (or what says it, once the Future is done)

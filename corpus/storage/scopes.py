@@ -182,7 +182,8 @@ class Corpus:
         query = self.semantic.question_vector(question) if question and self._has_vectors(stores) else None
         with ExitStack() as stack:
             yield Visible([Part(s, stack.enter_context(s.connection())) for s in stores],
-                          query=query, model=lambda: self.semantic.identity)  # known once query is
+                          query=query, model=lambda: self.semantic.identity,  # known once query is
+                          cross_encoder=self.semantic.cross_encoder() if question else None)
 
     def _has_vectors(self, stores: list[Store]) -> bool:
         if not self.semantic.enabled:

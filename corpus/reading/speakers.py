@@ -9,7 +9,6 @@ Heuristic, fast, no model: it only has to be right about who speaks in a paragra
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import islice
@@ -29,7 +28,25 @@ SPEECH_VERBS = (
     "observed|remarked|announced|unveiled|blamed|blames|estimated|estimates|forecast|forecasts|expects|"
     "expected|saying|adding|telling|urging|warning|insisting|arguing|claiming|predicting|promising"
 )
-_VERB = rf"(?:{SPEECH_VERBS})\b"
+
+
+def alternation(words) -> str:
+    """A regex matching any of `words` (tried in the order given), as a tree of their shared beginnings:
+    "said|says|say" is "sa(?:id|ys|y)". Python's re tries a flat alternation's branches one by one at
+    each position (about 180 verbs, 200 role words); the tree tries one branch per letter. Equivalent:
+    branches with different first letters never match at the same place, and those sharing one keep
+    their order."""
+    words = list(dict.fromkeys(words))
+    if words == [""]:
+        return ""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:1], []).append(word[1:])
+    branches = [re.escape(first) + alternation(rests) if first else "" for first, rests in groups.items()]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+_VERB = rf"{alternation(SPEECH_VERBS.split('|'))}\b"
 # One word per repetition ("has also" is "has" then "also"): with both spellings listed, "has also has
 # also …" could be read 2^n ways and a 30-fold repeat ran for hours.
 _ADVERB = r"(?:(?:also|later|then|previously|earlier|recently|further|repeatedly|has|had|have|was|is|would|will)\s+)*"
@@ -98,7 +115,7 @@ _NAME_VERB_RE = re.compile(
 _VERB_NAME_RE = re.compile(rf"[,\"”]\s*{_VERB}\s+(?:(?P<title>{TITLES})\s+)?(?P<name>{NAME})(?P<appos>,\s+[^\"“”.,]{{3,120}})?")
 # '"...," said Electrolux chief executive Hans Straberg' / "said Sandvine's chief technology officer Marc
 # Morin": the role words (with a few others among them) stand between verb and name.
-_ROLE_WORD = "(?:" + "|".join(sorted((re.escape(w) for w in ROLE_WORDS), key=len, reverse=True)) + ")"
+_ROLE_WORD = alternation(sorted(ROLE_WORDS, key=len, reverse=True))
 _VERB_ROLE_NAME_RE = re.compile(
     rf"[,\"”]\s*{_VERB}\s+(?P<org>(?:[A-Z][\w&'’\-]*\s+){{0,3}})(?P<role>(?:(?:[a-z][\w\-]*\s+){{0,2}}{_ROLE_WORD}\s+){{1,3}})"
     rf"(?P<name>{NAME})"
@@ -229,10 +246,10 @@ class _Article:
         return self._add(Person(phrase.strip(), None, words))
 
 
-def _role_words_before(words: _Words, start: int) -> set[str]:
+def _role_words_before(sentence: "_Sentence", start: int) -> set[str]:
     """'Russian Minister of Internal Affairs Vladimir Kolokoltsev' -> {russian, minister, internal, affairs}."""
     out: list[str] = []
-    for w in words.backwards_from(start, 7):
+    for w in sentence.words_before(start, 7):
         lw = w.lower()
         if lw in ROLE_WORDS or (w[0].isupper() and lw not in {"the", "a", "an"}) or lw in {"of", "and", "security", "public", "foreign", "affairs", "internal", "finance", "prime", "vice", "top", "senior"}:
             out.append(lw)
@@ -241,20 +258,53 @@ def _role_words_before(words: _Words, start: int) -> set[str]:
     return {w for w in out if w not in {"of", "and"}}
 
 
-class _Words:
-    """A sentence's words with their offsets, read once: the words before any position come from a
-    binary search (reading the sentence up to each name again made long sentences quadratic)."""
+# Where a name or title can begin: a capital that starts a word (see _WORD_START). One scan of the
+# sentence for these, then the name patterns tried there only, is the same as the patterns' own search
+# (finditer tries every position, here 4 times slower: a pattern opening with a lookbehind gives re no
+# letter to skip ahead to).
+_NAME_START_RE = re.compile(r"[A-Z](?:(?<![\w'’\-].)|(?<=(?<![\w'’\-])ex-.))")
+# Where _ROLE_VERB_RE can begin: "the", "a(n)", "his", "her", "their" or a capital, starting a word.
+_ROLE_START_RE = re.compile(r"[A-Zaht](?:(?<![\w'’\-].)|(?<=(?<![\w'’\-])ex-.))")
+# The words a speech hint needs (the first of "pointed out", "went on"), and "according to".
+_HINT_WORDS = frozenset(v.split()[0] for v in SPEECH_VERBS.split("|"))
+_WORD_RUN_RE = re.compile(r"\w+")
+_WORDS_BACK_CHARS = 40  # a window that holds the last few words before a name (widened when it does not)
 
-    def __init__(self, sentence: str) -> None:
-        self.found = [(m.start(), m.end()) for m in _ROLE_CONTEXT_RE.finditer(sentence)]
-        self.starts = [a for a, _ in self.found]
-        self.sentence = sentence
 
-    def backwards_from(self, end: int, count: int):
-        """The last `count` words of sentence[:end], last first (a word running past `end` is cut there)."""
-        k = bisect_left(self.starts, end)
-        for a, b in reversed(self.found[max(0, k - count):k]):
-            yield self.sentence[a:min(b, end)]
+class _Sentence:
+    """A sentence as the speech patterns read it: quotes blanked (names inside them don't speak; the
+    closing mark stays, as '"...," said X' needs it), where names can start found once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = _QUOTED_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)) + m.group(3), text)
+        self._name_starts: list[int] | None = None
+
+    def name_starts(self) -> list[int]:
+        if self._name_starts is None:
+            self._name_starts = [m.start() for m in _NAME_START_RE.finditer(self.text)]
+        return self._name_starts
+
+    def role_starts(self) -> list[int]:
+        return [m.start() for m in _ROLE_START_RE.finditer(self.text)]
+
+    def has_speech_hint(self) -> bool:
+        """Every speech pattern needs a speech verb or "according to" (a set lookup rules most out)."""
+        text = self.text
+        if "ccording to" not in text and _HINT_WORDS.isdisjoint(_WORD_RUN_RE.findall(text)):
+            return False
+        return bool(_SPEECH_HINT_RE.search(text))
+
+    def words_before(self, end: int, count: int) -> list[str]:
+        """The last `count` words of text[:end], last first (a word running past `end` is cut there).
+        Read from a window before `end`, not the whole sentence (a sentence with many names stays
+        linear), widened until it holds one word more than asked: its first word may be cut at its start."""
+        width = _WORDS_BACK_CHARS * count
+        while True:
+            start = max(0, end - width)
+            found = _ROLE_CONTEXT_RE.findall(self.text, start, end)
+            if start == 0 or len(found) > count:
+                return found[:-count - 1:-1]
+            width *= 2
 
 
 def _phrase_words(text: str) -> list[str]:
@@ -268,14 +318,16 @@ def _appositive_roles(appos: str | None) -> set[str]:
     return set(_phrase_words(appos)[:10]) - {"a", "an", "the", "of"}
 
 
-def _register_mentions(state: _Article, sentence: str, words: _Words) -> dict[int, int]:
+def _register_mentions(state: _Article, sentence: _Sentence) -> dict[int, int]:
     """Register the people named in a sentence; returns {id(person): position} for those new here."""
     known = len(state.people)
     new: dict[int, int] = {}
-    for m in _MENTION_RE.finditer(sentence):
+    for m in _matches_at(_MENTION_RE, sentence.text, sentence.name_starts(), limit=None):
         name = m.group("name")
         tokens = [t for t in name.split() if t not in NOT_NAMES]
-        roles = _role_words_before(words, m.start())
+        if not tokens:
+            continue  # "The", "But": nobody (Article.person would say so after reading the role words)
+        roles = _role_words_before(sentence, m.start())
         if len(tokens) >= 2 or m.group("title") or roles & ROLE_WORDS:
             p = state.person(name, title=m.group("title"), roles=roles)
             if p is not None and p.order >= known:
@@ -305,12 +357,11 @@ def attribute(paragraphs: list[str]) -> list[list[Speaker]]:
     return out
 
 
-def _speakers_in(state: _Article, sentence: str) -> list[Person]:
-    # Names inside quotes don't speak; the closing mark stays, as '"...," said X' needs it.
-    plain = _QUOTED_RE.sub(lambda m: m.group(1) + " " * len(m.group(2)) + m.group(3), sentence)
-    words = _Words(plain)
-    new_here = _register_mentions(state, plain, words)
-    if not _SPEECH_HINT_RE.search(plain):
+def _speakers_in(state: _Article, text: str) -> list[Person]:
+    sentence = _Sentence(text)
+    plain = sentence.text
+    new_here = _register_mentions(state, sentence)
+    if not sentence.has_speech_hint():
         return []
     hits: list[tuple[int, Person]] = []
     with_role = {m.start(): m for m in _matches(_VERB_ROLE_NAME_RE, plain)}
@@ -320,15 +371,21 @@ def _speakers_in(state: _Article, sentence: str) -> list[Person]:
         if p:
             hits.append((m.start(), p))
     for regex in (_NAME_VERB_RE, _NAME_ROLE_VERB_RE, _VERB_NAME_RE, _ACCORDING_RE):
-        for m in _matches(regex, plain):
+        if regex is _ACCORDING_RE and "ccording to" not in plain:
+            continue
+        found = (_matches_at(regex, plain, sentence.name_starts()) if regex in _NAME_LED
+                 else _matches(regex, plain))
+        for m in found:
             if regex is _VERB_NAME_RE and m.start() in with_role:
                 continue  # "said Dresdner Kleinwort analyst Mike Powell": the bank is not the speaker
-            roles = _role_words_before(words, m.start()) | _appositive_roles(m.groupdict().get("appos"))
+            roles = _role_words_before(sentence, m.start()) | _appositive_roles(m.groupdict().get("appos"))
             p = state.person(m.group("name"), title=m.group("title"), roles=roles)
             if p:
                 hits.append((m.start(), p))
     for regex in (_ROLE_VERB_RE, _VERB_ROLE_RE):
-        for m in _matches(regex, plain):
+        found = (_matches_at(regex, plain, sentence.role_starts()) if regex is _ROLE_VERB_RE
+                 else _matches(regex, plain))
+        for m in found:
             role = m.group("role")
             if not {w.lower() for w in re.findall(r"[\w\-]+", role)} & ROLE_WORDS:
                 continue
@@ -350,6 +407,26 @@ def _speakers_in(state: _Article, sentence: str) -> list[Person]:
 
 def _matches(regex: re.Pattern, sentence: str):
     return islice(regex.finditer(sentence), _MATCHES_PER_SENTENCE)
+
+
+_NAME_LED = (_NAME_VERB_RE, _NAME_ROLE_VERB_RE)
+
+
+def _matches_at(regex: re.Pattern, text: str, starts: list[int], limit: int | None = _MATCHES_PER_SENTENCE):
+    """regex.finditer(text), for a pattern that can only match at one of `starts` (ascending): tried at
+    those only, each match resuming after the last one's end as finditer does."""
+    end = 0
+    for pos in starts:
+        if pos < end:
+            continue
+        m = regex.match(text, pos)
+        if m:
+            yield m
+            if limit is not None:
+                limit -= 1
+                if not limit:
+                    return
+            end = m.end()
 
 
 def _resolve_pronoun(state: _Article, pronoun: str, hits: list[tuple[int, Person]], at: int,

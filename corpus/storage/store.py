@@ -23,9 +23,9 @@ from .. import settings
 from ..errors import CorpusError
 from ..reading.ingest import Document
 from ..reading.languages import detect
-from ..reading.speakers import attribute
+from ..reading.speakers import ATTRIBUTION, attribute
 from ..reading.text import index_text, pack_terms, terms
-from . import database
+from . import database, speaker_refresh
 from .schema import MIGRATIONS, SCHEMA_VERSION, speaker_names, speakers_json
 
 SHARED_SCOPE = "shared"
@@ -238,6 +238,7 @@ class Store:
         # Read-only check first: opening a current database must not queue behind a running write.
         if self.schema_version() == SCHEMA_VERSION:
             self._check_scope()
+            self._refresh_speakers()
             return
         version = self.schema_version()
         if self.readonly:
@@ -269,6 +270,18 @@ class Store:
         if 0 < version < 5:  # schema 5 dropped three columns of every paragraph
             self._compact()
         self._check_scope()
+        self._refresh_speakers()
+
+    def _refresh_speakers(self) -> None:
+        """Speakers stored by older attribution rules are read again (corpus.storage.speaker_refresh)."""
+        if self.readonly:
+            return
+        with self.connection() as conn:
+            if speaker_refresh.stored_attribution(conn) >= ATTRIBUTION:
+                return
+        with self._write() as conn:
+            if speaker_refresh.stored_attribution(conn) < ATTRIBUTION:  # another process may have done it
+                speaker_refresh.refresh(conn)
 
     def _compact(self) -> None:
         """Give the space freed by a migration back to the disk. Not when another connection is busy with

@@ -456,7 +456,7 @@ def _speakers_in(state: _Article, text: str, *, quoted: bool = False) -> list[Pe
             p = state.by_role(role, named_after=lambda q: new_here.get(id(q), -1) > m.start())
             # Someone described but not named: the description ends in the role ("Kenteris' lawyer Gregory
             # Ioannidis told" names him, and the name patterns find him).
-            nameless = words[-1] in ROLE_WORDS
+            nameless = words[-1] in ROLE_WORDS and not {"and", "or"} & set(words)  # not "a deficit and analysts"
             if p is None and nameless and m.group("det").lower() in {"a", "an"}:
                 p = state.anonymous(role)
             elif p is None and nameless and m.groupdict().get("owner"):  # "Mike Tindall's agent has warned"

@@ -9,6 +9,7 @@ their words are the name, and which describe the speaker (its role words).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Capitalised words that start sentences or name things but are never people.
 NOT_NAMES = frozenset(
@@ -60,6 +61,11 @@ _POSSESSIVE_RE = re.compile(r"['’]s?$")
 _DESCRIPTOR_RE = re.compile(r"^[A-Z][\w'’]*-[a-z]")
 
 
+@lru_cache(maxsize=4)
+def _describing(role_words: frozenset) -> frozenset:
+    return role_words | DESCRIBING_WORDS
+
+
 def read_name(run: str, title: str | None, role_words: frozenset) -> tuple[list[str], set[str]] | None:
     """The name's words in a capitalised run, and the describing words before them (lower-cased), or None
     when the run is not a speaker's name.
@@ -81,10 +87,11 @@ def read_name(run: str, title: str | None, role_words: frozenset) -> tuple[list[
     courtesy = bool(title) and title.rstrip(".").lower() in COURTESY_TITLES
     if not tokens or (tokens[-1] in ORG_WORDS and not courtesy) or _DESCRIPTOR_RE.match(tokens[-1]):
         return None
-    if {t.lower() for t in tokens} <= role_words | DESCRIBING_WORDS:
+    describing = _describing(role_words)
+    if {t.lower() for t in tokens} <= describing:
         return None  # "Scottish Finance Minister, Tom McCabe MSP, said": a role, the name comes after
     leading = {t.lower() for t in tokens[:-2]}
-    if leading & (role_words | DESCRIBING_WORDS):
+    if leading & describing:
         described |= leading
         tokens = tokens[-2:]
     return tokens, described - {""}

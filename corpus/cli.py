@@ -182,14 +182,14 @@ def _ingest(corpus: Corpus, args) -> int:
     progress = _Progress(len(sources)) if len(sources) > 5 and sys.stderr.isatty() else None
     # A shared add is the operator's, over every file: it says which guilds hold an article already.
     copies = corpus.guild_copies() if args.guild is None else {}
-    for source, article in bulk.prepared(sources, title=args.title):
-        line, ok = _ingest_one(corpus, source, article, args, copies)
-        failed += not ok
-        if progress:
-            progress.clear()
-        print(printable(line), file=sys.stdout if ok else sys.stderr, flush=progress is not None)
-        if progress:
-            progress.step()
+    for batch in _batches(bulk.prepared(sources, title=args.title)):
+        for line, ok in _ingest_batch(corpus, batch, args, copies):
+            failed += not ok
+            if progress:
+                progress.clear()
+            print(printable(line), file=sys.stdout if ok else sys.stderr, flush=progress is not None)
+            if progress:
+                progress.step()
     if progress:
         progress.done()
     if not args.no_embed and len(sources) > failed:
@@ -220,6 +220,54 @@ def _embed(corpus: Corpus, pending) -> None:
           f"({corpus.semantic.status})", file=sys.stderr)
 
 
+BATCH_ARTICLES = 64    # stored in one transaction by `ingest` (a commit each cost more than the article)
+BATCH_SECONDS = 1.0    # ... or what arrived in this long: slow sources (URLs) still report as they come
+
+
+def _batches(items):
+    """(source, prepared article) pairs in batches of up to BATCH_ARTICLES, or of what arrived within
+    BATCH_SECONDS. Interrupted while waiting for the next one, the batch so far is still stored."""
+    batch, started = [], time.monotonic()
+    items = iter(items)
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except KeyboardInterrupt:
+            if batch:
+                yield batch
+            raise
+        batch.append(item)
+        if len(batch) >= BATCH_ARTICLES or time.monotonic() - started >= BATCH_SECONDS:
+            yield batch
+            batch, started = [], time.monotonic()
+    if batch:
+        yield batch
+
+
+def _ingest_batch(corpus: Corpus, batch: list, args, copies=None) -> list[tuple[str, bool]]:
+    """The lines to print for a batch, in order. Its readable articles are stored in one transaction; if
+    that fails (a full disk), one by one, so that only the article that does not fit fails."""
+    articles = [article for _, article in batch if not isinstance(article, IngestError)]
+    try:
+        results = iter(corpus.add_many(articles, guild_id=args.guild, added_by="cli"))
+    except (IngestError, sqlite3.Error):
+        return [_ingest_one(corpus, source, article, args, copies) for source, article in batch]
+    return [(f"error: {source}: {article}", False) if isinstance(article, IngestError)
+            else (_added_line(source, next(results), article, copies), True) for source, article in batch]
+
+
+def _added_line(source: str, result, article, copies=None) -> str:
+    if result.status == "added":
+        held = (copies or {}).get(article.digest, [])
+        also = ("; guild " + ", guild ".join(f"{g} holds it too (#{i})" for g, i in held)
+                + ": its answers show each passage once" if held else "")
+        return (f'added #{result.article_id} "{result.title}" ({plural(result.paragraphs, "paragraph")})'
+                f" from {source}{also}")
+    return f"duplicate of #{result.article_id} from {source}"
+
+
 def _ingest_one(corpus: Corpus, source: str, article, args, copies=None) -> tuple[str, bool]:
     """The line to print for one source (read and analysed by corpus.reading.bulk), and whether it was stored. A
     full disk fails this source only. `copies`: the guild files' articles by content hash (a shared add)."""
@@ -234,13 +282,7 @@ def _ingest_one(corpus: Corpus, source: str, article, args, copies=None) -> tupl
         if not isinstance(error, DiskFullError):
             raise error from exc
         return f"error: {source}: {error}", False
-    if result.status == "added":
-        held = (copies or {}).get(article.digest, [])
-        also = ("; guild " + ", guild ".join(f"{g} holds it too (#{i})" for g, i in held)
-                + ": its answers show each passage once" if held else "")
-        return (f'added #{result.article_id} "{result.title}" ({plural(result.paragraphs, "paragraph")})'
-                f" from {source}{also}"), True
-    return f"duplicate of #{result.article_id} from {source}", True
+    return _added_line(source, result, article, copies), True
 
 
 class _Progress:

@@ -1,7 +1,8 @@
 """Junk rules: page furniture never reaches the store, article text always does."""
 
-from conftest import SEED_RAW
+from conftest import FIXTURES, SEED_RAW
 
+from corpus.reading import clean
 from corpus.reading.clean import clean_lines, clean_paragraphs, junk_reason
 from corpus.reading.ingest import document_from_path, document_from_text
 
@@ -136,3 +137,21 @@ def test_pasted_text_loses_the_repeated_headline_and_the_blurb_before_it():
     doc = document_from_text(text)
     assert doc.paragraphs == ["Brackley Town knocked Wigan out of the FA Cup on Saturday.",
                               "The draw for the third round takes place on Sunday."]
+
+
+def _numeric_letter_by_letter(line: str) -> bool:
+    chars = [c for c in line if not c.isspace()]
+    if not chars or not any(c.isdigit() for c in chars):
+        return False
+    return sum(c.isalpha() for c in chars) / len(chars) < 0.25
+
+
+def test_figures_are_told_from_text_the_same_way_on_every_line_of_real_articles():
+    # Every line of every article is checked for being figures: counted in C for ASCII lines, the rule
+    # must stay the letter-by-letter one, superscripts, Arabic digits and odd spaces included.
+    lines = [line for path in sorted(FIXTURES.glob("bbc-*.txt")) for line in path.read_text("cp1252").splitlines()]
+    lines += ["3,415.51", "+47.61 (+1.41%)", "FTSE 100 4,821.8 +12.3", "x² ²³", "٣٤٥ نقطة", "1\u2003a b c",
+              "2005 world cup", "\x1c7\x1f", "Mr Smith: 10"]
+    numeric = [line for line in lines if _numeric_letter_by_letter(line)]
+    assert len(numeric) >= 5
+    assert [clean._is_numeric_line(line) for line in lines] == [_numeric_letter_by_letter(line) for line in lines]

@@ -57,6 +57,9 @@ _SPEAKER_PATTERNS = [
 ]
 
 
+_QUOTED_NAME = 1  # paragraphs quoting someone by a name before a misspelt "what did X say" is read as it
+
+
 def parse_speaker(question: str) -> tuple[str, str] | None:
     q = question.strip().rstrip("?!. ")
     for pattern in _SPEAKER_PATTERNS:
@@ -77,6 +80,7 @@ class QuestionReader:
         self.vocab = vocab
         self.unknown: list[str] = []      # words no visible article holds, as typed and as read
         self.function_words_only = False  # "a", "is anyone here?": nothing to look for
+        self.speaker_words: set[str] = set()  # the X of "what did X say": a name, if it is misspelt
 
     def terms(self, question: str) -> tuple[list[str], dict[str, str]]:
         """The words to search for, and the corrections made ({typed: read}; never a word read as itself)."""
@@ -87,6 +91,8 @@ class QuestionReader:
         corrections: dict[str, str] = {}
         out: list[str] = []
         terms = terms[:MAX_TERMS]
+        speaker = parse_speaker(question)
+        self.speaker_words = set(content_terms(speaker[0])) if speaker else set()
         known = [t for t in terms if t in self.vocab.df or self._known_stem(t)]
         terms = _without_seams(terms, known)
         for term in terms:
@@ -132,6 +138,17 @@ class QuestionReader:
 
     def _correction(self, term: str, known: list[str]) -> str | None:
         """The visible word a question word not in the vocabulary stands for, or None to keep it."""
+        best = self._likeliest(term, known)
+        if term in self.speaker_words and term not in known and (best is None or _sound(best) != _sound(term)):
+            return self._speaker_name(term) or best  # "blare" is not "blame", which does not sound like it
+        return best
+
+    def _quoted(self, word: str) -> int:
+        """Paragraphs (up to 50) quoting someone named, or described, by this word."""
+        return self.visible.matches(f"speaker : {self.visible.term(word)}", cap=50)
+
+    def _likeliest(self, term: str, known: list[str]) -> str | None:
+        """The likeliest slip's visible word, read from the question's other words, or None."""
         candidates = self.vocab.corrections(term)
         others = [t for t in known if t != term]
         if not candidates:
@@ -157,6 +174,16 @@ class QuestionReader:
             return None  # "elon musk" is not "elton must", nor "obama" "osama"
         return best
 
+    def _speaker_name(self, term: str) -> str | None:
+        """The X of "what did X say", misspelt by its sound: a word that sounds the same (up to two slips)
+        and that the archive quotes as a speaker, the most quoted ("blare" is Blair, "puttin" Putin, where
+        the likeliest slips were "blame" and "putting"). None when none is quoted."""
+        if len(term) < 4:
+            return None
+        quoted = {c: self._quoted(c) for c in self.vocab.sounding_like(term, _sound)[:8]}
+        best = max(quoted, key=lambda c: quoted[c], default=None)  # the first (fewest slips) of equals
+        return best if best is not None and quoted[best] >= _QUOTED_NAME else None
+
     def cooccurrence(self, word: str, others: list[str], cap: int = 50) -> int:
         """Paragraphs (up to `cap`) holding `word` and any of the question's other words."""
         term = self.visible.term
@@ -170,6 +197,17 @@ def _without_seams(terms: list[str], known: list[str]) -> list[str]:
     if not any(t in known for t in pairs):
         return terms
     return [t for t in terms if t in known or not unspaced(t)]
+
+
+_VOWELS_RE = re.compile(r"[aeiouyhw]+")
+_REPEATS_RE = re.compile(r"(.)\1+")
+
+
+def _sound(word: str) -> str:
+    """A word's consonants in order, repeats as one: "blare" and "blair" are "blr", "puttin" and
+    "putin" "ptn" (where "putting" is "ptng"), "greenspn" and "greenspan" "grnspn"."""
+    word = _REPEATS_RE.sub(r"\1", word.lower())
+    return word[:1] + _VOWELS_RE.sub("", word[1:])
 
 
 def respelled(question: str, corrections: dict[str, str]) -> str:

@@ -113,6 +113,14 @@ class VisibleVocabulary:
                                  -fuzz.ratio(word, h[0]), -self.df.get(h[0], 0)))
         return [h[0] for h in hits] or self._doubled(word, pool)
 
+    def sounding_like(self, word: str, sound) -> list[str]:
+        """Visible words two slips at most from `word`, with its first letter and its `sound(word)`: how a
+        name is misspelt by ear ("blare" for Blair). Fewest slips first."""
+        key = sound(word)
+        found = [w for w in self._pool(len(word)) if w[:1] == word[:1] and w != word and w not in STOP_WORDS
+                 and sound(w) == key]
+        return sorted((w for w in found if OSA.distance(word, w) <= 2), key=lambda w: OSA.distance(word, w))
+
     def _doubled(self, word: str, pool: list[str]) -> list[str]:
         """Words that differ from `word` only in doubled letters: "debra hil" is Hill, "borrusia" Borussia
         (two edits, but one slip of the typing hand)."""

@@ -123,18 +123,27 @@ _BYLINE_MAX_WORDS = 15
 
 def _is_kicker(paragraph: str) -> bool:
     """A section label above a story in capitals ("FA CUP SECOND ROUND"): not a sentence, not text."""
+    if len(paragraph.split()) > _KICKER_MAX_WORDS:  # first: it rules out nearly every paragraph at once
+        return False
     letters = [c for c in paragraph if c.isalpha()]
-    return (len(letters) >= 2 and all(c.isupper() for c in letters)
-            and len(paragraph.split()) <= _KICKER_MAX_WORDS and not _SENTENCE_END.search(paragraph))
+    return len(letters) >= 2 and all(c.isupper() for c in letters) and not _SENTENCE_END.search(paragraph)
+
+
+_ASCII_LETTERS = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_ASCII_DIGITS = str.maketrans("", "", "0123456789")
 
 
 def _is_numeric_line(line: str) -> bool:
     """'3,415.51' or '+47.61 (+1.41%)': figures with next to no words."""
-    chars = [c for c in line if not c.isspace()]
-    if not chars or not any(c.isdigit() for c in chars):
+    chars = "".join(line.split())  # split() and isspace() agree on what is a space
+    if not chars:
         return False
-    letters = sum(c.isalpha() for c in chars)
-    return letters / len(chars) < 0.25
+    if chars.isascii():  # every line of every article comes here: counted in C, not letter by letter
+        letters = len(chars) - len(chars.translate(_ASCII_LETTERS))
+        return letters / len(chars) < 0.25 and len(chars.translate(_ASCII_DIGITS)) < len(chars)
+    if not any(map(str.isdigit, chars)):
+        return False
+    return sum(map(str.isalpha, chars)) / len(chars) < 0.25
 
 
 def _is_short_label(line: str) -> bool:

@@ -55,11 +55,14 @@ def normalize(text: str) -> str:
     return _CONTROL_RE.sub("", text)
 
 
+_NOT_CONTROL_BYTES = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))  # deleted, controls are left
+
+
 def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample.translate(None, _NOT_CONTROL_BYTES))
     return bool(sample) and controls / len(sample) > 0.05
 
 

@@ -219,15 +219,25 @@ class Corpus:
     def add(self, doc: Document | PreparedArticle, *, guild_id: int | str | None = None,
             added_by: str | None = None) -> AddResult:
         """Store an article (or one already prepared, as bulk ingest does on other cores)."""
+        return self.add_many([doc], guild_id=guild_id, added_by=added_by)[0]
+
+    def add_many(self, docs: list[Document | PreparedArticle], *, guild_id: int | str | None = None,
+                 added_by: str | None = None) -> list[AddResult]:
+        """Store articles in order, in one transaction (bulk ingest's batches): the same results as
+        adding them one by one, at a fraction of the cost."""
         scope = scope_of(guild_id)
         # outside any lock: analysis is the slow part
-        article = doc if isinstance(doc, PreparedArticle) else PreparedArticle.of(doc)
+        articles = [d if isinstance(d, PreparedArticle) else PreparedArticle.of(d) for d in docs]
+        results: list[AddResult | None] = [None] * len(articles)
         if scope != SHARED_SCOPE:
-            shared_copy = self.shared.find_duplicate(article.digest)
-            if shared_copy:  # every guild sees it already
-                return shared_copy
-        store = self.shared if scope == SHARED_SCOPE else self._guild_store(scope, create=True)
-        return store.add(article, added_by=added_by)
+            for i, article in enumerate(articles):
+                results[i] = self.shared.find_duplicate(article.digest)  # every guild sees it already
+        todo = [i for i, r in enumerate(results) if r is None]
+        if todo:
+            store = self.shared if scope == SHARED_SCOPE else self._guild_store(scope, create=True)
+            for i, result in zip(todo, store.add_many([articles[i] for i in todo], added_by=added_by)):
+                results[i] = result
+        return results
 
     def remove(self, article_id: int, *, guild_id: int | str | None = None) -> bool:
         """Remove an article of this scope (a guild cannot remove shared articles). False if none such."""

@@ -23,9 +23,9 @@ from .. import settings
 from ..errors import CorpusError
 from ..reading.ingest import Document
 from ..reading.languages import detect
-from ..reading.speakers import attribute
+from ..reading.speakers import ATTRIBUTION, attribute
 from ..reading.text import index_text, pack_terms, terms
-from . import database
+from . import database, speaker_refresh
 from .schema import MIGRATIONS, SCHEMA_VERSION, speaker_names, speakers_json
 
 SHARED_SCOPE = "shared"
@@ -114,6 +114,12 @@ class PreparedArticle:
     def insert(self, conn: sqlite3.Connection, article_id: int, scope: str, added_by: str | None,
                added_at: str) -> None:
         """Write the article's rows (the caller holds the write transaction)."""
+        self.insert_rows(conn, article_id, scope, added_by, added_at)
+        count_words(conn, self.df, articles=1)
+
+    def insert_rows(self, conn: sqlite3.Connection, article_id: int, scope: str, added_by: str | None,
+                    added_at: str) -> None:
+        """The article's row and its paragraphs' (its words are counted by `count_words`)."""
         doc, lang = self.doc, self.language
         conn.execute(
             "INSERT INTO articles (id, scope, title, url, author, published, added_by, added_at, content_hash,"
@@ -125,10 +131,14 @@ class PreparedArticle:
         conn.executemany(
             "INSERT INTO paragraphs (article_id, position, text, speakers, terms, speaker_index)"
             " VALUES (?, ?, ?, ?, ?, ?)", rows)
-        conn.executemany(
-            "INSERT INTO words (word, df) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
-            self.df.items())
-        conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+
+
+def count_words(conn: sqlite3.Connection, df: Counter, *, articles: int) -> None:
+    """Add articles' word counts to the file's, and note the write (caches of the vocabulary key on it)."""
+    conn.executemany(
+        "INSERT INTO words (word, df) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+        df.items())
+    conn.execute("UPDATE meta SET value = value + ? WHERE key = 'generation'", (articles,))
 
 
 class Store:
@@ -228,6 +238,7 @@ class Store:
         # Read-only check first: opening a current database must not queue behind a running write.
         if self.schema_version() == SCHEMA_VERSION:
             self._check_scope()
+            self._refresh_speakers()
             return
         version = self.schema_version()
         if self.readonly:
@@ -259,6 +270,18 @@ class Store:
         if 0 < version < 5:  # schema 5 dropped three columns of every paragraph
             self._compact()
         self._check_scope()
+        self._refresh_speakers()
+
+    def _refresh_speakers(self) -> None:
+        """Speakers stored by older attribution rules are read again (corpus.storage.speaker_refresh)."""
+        if self.readonly:
+            return
+        with self.connection() as conn:
+            if speaker_refresh.stored_attribution(conn) >= ATTRIBUTION:
+                return
+        with self._write() as conn:
+            if speaker_refresh.stored_attribution(conn) < ATTRIBUTION:  # another process may have done it
+                speaker_refresh.refresh(conn)
 
     def _compact(self) -> None:
         """Give the space freed by a migration back to the disk. Not when another connection is busy with
@@ -296,20 +319,40 @@ class Store:
 
     # -- writing ------------------------------------------------------------------------------------
     def find_duplicate(self, digest: str) -> AddResult | None:
-        rows = self.query("SELECT id, title, paragraph_count FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
-                          (digest,))
-        return AddResult("duplicate", *rows[0]) if rows else None
+        with self.connection() as conn:
+            return self._duplicate(conn, digest)
+
+    def _duplicate(self, conn: sqlite3.Connection, digest: str) -> AddResult | None:
+        # The scope is the file's own: with it the lookup is the (scope, content_hash) index's.
+        row = conn.execute("SELECT id, title, paragraph_count FROM articles WHERE scope = ? AND content_hash = ? "
+                           "ORDER BY id LIMIT 1", (self.scope, digest)).fetchone()
+        return AddResult("duplicate", *row) if row else None
 
     def add(self, article: PreparedArticle, *, added_by: str | None = None) -> AddResult:
-        doc = article.doc
+        return self.add_many([article], added_by=added_by)[0]
+
+    def add_many(self, articles: list[PreparedArticle], *, added_by: str | None = None) -> list[AddResult]:
+        """Store articles in order, in one transaction (all of them land or none): what bulk ingest does
+        with a few dozen at a time, as a commit per article costs more than the article (each rewrites the
+        pages of the word counts and of the index that it touched). Each one is checked for a duplicate
+        of those before it, as one `add` after another would be."""
+        results: list[AddResult] = []
+        df: Counter = Counter()
         with self._write() as conn:
-            dup = conn.execute("SELECT id, title, paragraph_count FROM articles WHERE content_hash = ? "
-                               "ORDER BY id LIMIT 1", (article.digest,)).fetchone()
-            if dup:
-                return AddResult("duplicate", *dup)
-            next_id = self.next_id(conn)
-            article.insert(conn, next_id, self.scope, added_by, datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        return AddResult("added", next_id, doc.title, len(doc.paragraphs))
+            added_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            for article in articles:
+                dup = self._duplicate(conn, article.digest)
+                if dup:
+                    results.append(dup)
+                    continue
+                next_id = self.next_id(conn)
+                article.insert_rows(conn, next_id, self.scope, added_by, added_at)
+                df.update(article.df)
+                results.append(AddResult("added", next_id, article.doc.title, len(article.doc.paragraphs)))
+            added = sum(r.status == "added" for r in results)
+            if added:
+                count_words(conn, df, articles=added)
+        return results
 
     def next_id(self, conn: sqlite3.Connection) -> int:
         next_id = max(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0], self.first_id)

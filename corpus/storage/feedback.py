@@ -1,7 +1,7 @@
 """Votes on answers (👍 / 👎 under an answer in Discord), so that real questions become test cases.
 
-Each guild's votes are kept in the guild's own file (a DM's in the shared file), in a table made on first
-use: one row per question and set of passages shown, with counts. Who voted is not stored: the bot keeps
+Each guild's votes are kept in the guild's own file (a DM's, and those of a guild with no articles of its
+own, in the shared file: a vote makes no file), in a table made on first use: one row per question and set of passages shown, with counts. Who voted is not stored: the bot keeps
 that in memory only, to let each person vote once per answer while it runs.
 
     articlebot feedback [--guild ID] --json    one JSON object per line: question, passages, up, down, last_at
@@ -56,8 +56,8 @@ class Feedback:
 
 
 def record(corpus: Corpus, guild_id, question: str, passages: Sequence[Shown], vote: str) -> None:
-    """Count one vote on the answer to ``question`` that showed ``passages``, in the guild's own file (the
-    guild gets one if it had none), or the shared file for ``guild_id`` None."""
+    """Count one vote on the answer to ``question`` that showed ``passages``, in the guild's own file, or
+    the shared file for ``guild_id`` None or a guild that has no file (its answers came from there)."""
     if vote not in VOTES:
         raise CorpusError(f"a vote is {' or '.join(VOTES)}, not {vote!r}")
     question = question.strip()[:MAX_QUESTION]
@@ -66,8 +66,10 @@ def record(corpus: Corpus, guild_id, question: str, passages: Sequence[Shown], v
     shown = json.dumps([{"article_id": int(p.article_id), "paragraph": int(p.paragraph), "title": p.title[:MAX_TITLE]}
                         for p in list(passages)[:MAX_PASSAGES]], ensure_ascii=False)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # A server with no file of its own saw shared articles only: its vote is counted in the shared file
+    # (an answer's passages are in the files it was read from), and no file is made for it.
     scope = scope_of(guild_id)
-    store = corpus.shared if scope == SHARED_SCOPE else corpus._guild_store(scope, create=True)
+    store = corpus.store_of_scope(scope) or corpus.shared
     with store._write() as conn:
         conn.execute(_TABLE)
         conn.execute(f"INSERT INTO feedback (question, passages, {vote}, last_at) VALUES (?, ?, 1, ?) "
@@ -75,28 +77,28 @@ def record(corpus: Corpus, guild_id, question: str, passages: Sequence[Shown], v
                      (question, shown, now))
 
 
-def export(corpus: Corpus, guild_id=None, *, every_file: bool = False) -> Iterator[Feedback]:
+def export(corpus: Corpus, guild_id=None, *, every_file: bool = False, on_error=None) -> Iterator[Feedback]:
     """The votes of one scope (a guild's, or the shared file's), or with ``every_file`` of every file;
-    newest first within each file."""
+    newest first within each file. ``on_error``: a file that cannot be read is reported to it and skipped
+    (see ``Corpus.each_file``)."""
     if every_file:
-        stores = list(corpus.all_stores())
-    else:
-        scope = scope_of(guild_id)
-        store = corpus.shared if scope == SHARED_SCOPE else corpus._guild_store(scope)
-        stores = [store] if store is not None else []
-    for store in stores:
+        for rows in corpus.each_file(_rows, on_error):
+            yield from rows
+        return
+    store = corpus.store_of_scope(scope_of(guild_id))
+    if store is not None:
         yield from _rows(store)
 
 
-def _rows(store: Store) -> Iterator[Feedback]:
+def _rows(store: Store) -> list[Feedback]:
     guild = None if store.scope == SHARED_SCOPE else store.scope
     with store.connection() as conn:
         if not _has_table(conn):
-            return
+            return []
         rows = conn.execute("SELECT question, passages, up, down, last_at FROM feedback "
                             "ORDER BY last_at DESC, rowid DESC").fetchall()
-    for question, passages, up, down, last_at in rows:
-        yield Feedback(question, json.loads(passages), up, down, last_at, guild)
+    return [Feedback(question, json.loads(passages), up, down, last_at, guild)
+            for question, passages, up, down, last_at in rows]
 
 
 def _has_table(conn: sqlite3.Connection) -> bool:

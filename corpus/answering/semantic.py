@@ -49,6 +49,9 @@ class Semantic:
         return self._encoder
 
     def _load(self) -> None:
+        from ..sentence_model import model_cache
+
+        model_cache.last_use = None  # set again by this load when it uses the cache (the packaged model)
         try:
             from ..sentence_model.encoder import load_encoder
 
@@ -58,7 +61,8 @@ class Semantic:
             self.status = _off(exc)
             log.warning("searching by meaning is off: %s", exc)
             return
-        self.status = f"on ({self.identity})"
+        cache = f"; {model_cache.last_use}" if model_cache.last_use else ""
+        self.status = f"on ({self.identity}{cache})"
 
     def cross_encoder(self):
         """The cross-encoder that reads an English question with its best passages (corpus.answering.

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..errors import CorpusError, StorageError
-from . import database
 from .scopes import Corpus, guild_dir
 
 SIDE_FILES = ("", "-wal", "-shm", "-journal")  # what SQLite may write beside a copy

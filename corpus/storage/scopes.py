@@ -26,13 +26,13 @@ from ..answering.visible import Part, Visible
 from ..errors import CorpusError, StorageError
 from ..reading.ingest import Document
 from . import database, vectors
+from .one_file import move_guild_rows_out
 from .store import (
     SHARED_SCOPE,
     AddResult,
     ArticleInfo,
     PreparedArticle,
     Store,
-    delete_articles,
     resolve_db_path,
     scope_of,
 )
@@ -76,7 +76,7 @@ class Corpus:
         created = not db_path.exists() or db_path.stat().st_size == 0
         corpus = cls(db_path, created=created, readonly=readonly)
         try:
-            corpus.shared.migrate(before_version_3=corpus._move_guild_rows_out)
+            corpus.shared.migrate(before_version_3=lambda shared: move_guild_rows_out(shared, corpus._guild_store))
         except CorpusError:
             corpus.close()
             raise
@@ -401,38 +401,6 @@ class Corpus:
     def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1) -> list[search.Passage]:
         with self.visible(guild_id) as visible:
             return search.context(visible, article_id, paragraph, radius)
-
-    # -- migration from one file for every scope (schema 2) ----------------------------------------
-    def _move_guild_rows_out(self, shared: Store) -> None:
-        """Copy each guild's articles of a pre-partition file into the guild's own file (renumbered from
-        GUILD_ID_BASE + 1, speakers and stems as stored), then delete them from the shared file. Safe to
-        run again after a crash: an article already in the guild's file is recognised by its content hash."""
-        with shared.connection() as conn:
-            scopes = [r[0] for r in conn.execute("SELECT DISTINCT scope FROM articles WHERE scope != ?", (SHARED_SCOPE,))]
-            for scope in scopes:
-                store = self._guild_store(scope_of(scope), create=True)
-                ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE scope = ? ORDER BY id", (scope,))]
-                for article_id in ids:
-                    _copy_article(conn, article_id, store)
-        if scopes:
-            with shared._write() as conn:
-                ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE scope != ?", (SHARED_SCOPE,))]
-                delete_articles(conn, ids)
-
-
-def _copy_article(source, article_id: int, store: Store) -> None:
-    article = source.execute("SELECT title, url, author, published, added_by, added_at, content_hash "
-                             "FROM articles WHERE id = ?", (article_id,)).fetchone()
-    if store.find_duplicate(article[6]):
-        return
-    texts = [r[0] for r in source.execute("SELECT text FROM paragraphs WHERE article_id = ? ORDER BY position",
-                                          (article_id,))]
-    # Prepared again, as an add would: the guild's file indexes words as this version does.
-    prepared = PreparedArticle.of(Document(title=article[0], paragraphs=texts, url=article[1], author=article[2],
-                                           published=article[3]))
-    prepared.digest = article[6]
-    with store._write() as conn:
-        prepared.insert(conn, store.next_id(conn), store.scope, article[4], article[5])
 
 
 def open_corpus(path=None, **kwargs) -> Corpus:

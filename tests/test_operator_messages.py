@@ -46,7 +46,8 @@ def test_a_vote_in_a_server_without_articles_makes_no_file_and_is_kept(tmp_path)
         assert c.guild_ids() == []
         assert c.stats()["guild_files"] == 0
         (row,) = list(feedback.export(c, every_file=True))
-    assert (row.question, row.up) == ("what did Kolokoltsev say", 1)
+        assert list(feedback.export(c, 444)) == [row]  # `feedback --guild 444` finds it
+    assert (row.question, row.up, row.guild) == ("what did Kolokoltsev say", 1, "444")
 
 
 def test_a_junk_env_line_is_named_with_its_file(tmp_path):

@@ -47,6 +47,8 @@ def test_a_vote_in_a_server_without_articles_makes_no_file_and_is_kept(tmp_path)
         assert c.stats()["guild_files"] == 0
         (row,) = list(feedback.export(c, every_file=True))
         assert list(feedback.export(c, 444)) == [row]  # `feedback --guild 444` finds it
+        c.purge_guild(444)  # the bot left the server: its votes go with it
+        assert list(feedback.export(c, every_file=True)) == []
     assert (row.question, row.up, row.guild) == ("what did Kolokoltsev say", 1, "444")
 
 

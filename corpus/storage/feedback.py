@@ -132,5 +132,14 @@ def _guild_rows(shared: Store, scope: str | None = None) -> list[Feedback]:
     return [Feedback(q, json.loads(p), up, down, last_at, guild) for q, p, up, down, last_at, guild in rows]
 
 
+def forget_guild(shared: Store, scope: str) -> None:
+    """The bot left the server: its votes kept in the shared file go, as its own file does."""
+    if shared.readonly:
+        return
+    with shared._write() as conn:
+        if _has_table(conn, "guild_feedback"):
+            conn.execute("DELETE FROM guild_feedback WHERE guild = ?", (scope,))
+
+
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None

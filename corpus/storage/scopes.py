@@ -289,6 +289,9 @@ class Corpus:
         scope = scope_of(guild_id)
         if scope == SHARED_SCOPE:
             raise CorpusError("purge_guild needs a guild id")
+        from .feedback import forget_guild  # (feedback imports this module)
+
+        forget_guild(self.shared, scope)  # its votes from before it had a file go too
         store = self._guild_store(scope)
         if store is None:
             return 0

@@ -81,3 +81,14 @@ def test_a_destination_inside_the_guild_folder_is_refused(tmp_path, inside):
     line = one_error_line(run("backup", inside, db="c.db", cwd=tmp_path))
     assert line.startswith(f"error: cannot back up into {inside}: it is inside the database's guild folder c.guilds")
     assert sorted(p.name for p in (tmp_path / "c.guilds").iterdir()) == before
+
+
+def test_an_unreadable_guild_file_is_named_and_the_rest_copied(tmp_path, read_only):
+    db = make_db(tmp_path)
+    unreadable = tmp_path / "c.guilds" / f"{OTHER}.db"
+    read_only(unreadable, 0o000)
+    out = run("backup", str(tmp_path / "copy"), db=db, as_user=True)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith(f"error: cannot open {unreadable}") and "not backed up" in line, line
+    assert " and 1 guild file (" in out.stdout

@@ -31,15 +31,17 @@ STOP = None
 
 
 class _Turns:
-    """The files with work, in the order it arrived; each served one batch, then sent to the back."""
+    """The files with work, in the order it arrived; each served one batch, then sent to the back, behind
+    the work that arrived during that batch too (the worker adds it before the next batch)."""
 
     def __init__(self, corpus) -> None:
         self.corpus = corpus
         self.embedder = corpus.semantic.embedder()
         self._order: OrderedDict[str, None] = OrderedDict()
+        self._again: Optional[str] = None  # the file just served, which had a full batch: it may have more
 
     def __bool__(self) -> bool:
-        return bool(self._order)
+        return bool(self._order) or self._again is not None
 
     def add(self, target: str) -> None:
         if target == EVERY_FILE:  # after a start or a model change: every file, shared first
@@ -50,6 +52,9 @@ class _Turns:
 
     def serve_one(self) -> int:
         """One batch from the file whose turn it is; the file goes to the back if it has more."""
+        if self._again is not None:
+            self._order.setdefault(self._again)
+            self._again = None
         scope, _ = self._order.popitem(last=False)
         try:
             store = self.corpus.store_of_scope(scope)
@@ -60,8 +65,8 @@ class _Turns:
             return self._skip(exc)
         except Exception as exc:
             return self._skip(f"{self.corpus.file_of_scope(scope)}: {exc}")
-        if done:
-            self._order[scope] = None
+        if done >= self.embedder.batch:  # a full batch: there may be more (a new add schedules it anyway)
+            self._again = scope
         return done
 
     @staticmethod

@@ -130,6 +130,13 @@ def test_the_vector_worker_takes_a_batch_from_each_file_in_turn(tmp_path, meanin
         assert turns.serve_one() == 1  # ...then the quiet one's paragraph, not the rest of the busy file
         assert corpus.pending_vectors(222) == []
         assert sum(n for _, n in corpus.pending_vectors(111)) == 2 * BATCH
+        # Work that arrives while a batch of the busy file is made goes before that file's next batch.
+        assert turns.serve_one() == BATCH
+        corpus.add(Document(title="Later news", paragraphs=["The village library lent its first book."]),
+                   guild_id=333)
+        turns.add("333")
+        assert turns.serve_one() == 1 and corpus.pending_vectors(333) == []
+        assert turns.serve_one() == BATCH and turns.serve_one() == 0 and not turns
 
 
 def test_the_start_up_pass_skips_a_foreign_and_a_damaged_file_and_serves_the_others(tmp_path, meaning, capfd):

@@ -194,7 +194,7 @@ def _ingest(corpus: Corpus, args) -> int:
     failed = 0
     progress = _Progress(len(sources)) if len(sources) > 5 and sys.stderr.isatty() else None
     # A shared add is the operator's, over every file: it says which guilds hold an article already.
-    copies = corpus.guild_copies() if args.guild is None else {}
+    copies = corpus.guild_copies(on_error=_not_searched) if args.guild is None else {}
     for source, article in bulk.prepared(sources, title=args.title):
         line, ok = _ingest_one(corpus, source, article, args, copies)
         failed += not ok
@@ -208,6 +208,10 @@ def _ingest(corpus: Corpus, args) -> int:
     if not args.no_embed and len(sources) > failed:
         _embed(corpus, corpus.pending_vectors(args.guild))
     return 1 if failed else 0
+
+
+def _not_searched(error: CorpusError) -> None:
+    print(printable(f"note: {error} (not searched for copies of these articles)"), file=sys.stderr)
 
 
 def _embed_command(corpus: Corpus, args) -> int:

@@ -124,3 +124,12 @@ def test_embed_skips_a_damaged_guild_file_with_one_line_and_embeds_the_others(tm
     with Corpus.open(db) as c:
         stats = c.stats(GUILD)
         assert stats["vectors"] == stats["paragraphs"] > 0  # the guild's file and the shared one
+
+
+def test_a_shared_add_is_not_stopped_by_a_foreign_guild_file(tmp_path):
+    db = make_db(tmp_path)
+    foreign = foreign_file(db)
+    out = run("ingest", str(FIXTURES / "bbc-sport-424.txt"), db="c.db", cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout.startswith('added #3 "Roddick into San Jose final"'), out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith(f"note: c.guilds/{foreign.name} is not an articlebot database"), line

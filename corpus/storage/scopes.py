@@ -249,17 +249,21 @@ class Corpus:
             return []
         return sorted((p.stem for p in self.guild_dir.glob("*.db") if p.stem.isdigit()), key=int)
 
-    def guild_copies(self) -> dict[str, list[tuple[str, int]]]:
+    def guild_copies(self, on_error: OnError | None = None) -> dict[str, list[tuple[str, int]]]:
         """Every guild file's articles by content hash: {hash: [(guild id, article id), ...]}. The operator's
         look over every file, for the CLI's shared add to say which guilds already hold an article (their
         answers show its passages once). A guild's add never calls this: it sees its own file and the
-        shared one, nothing of another guild's."""
+        shared one, nothing of another guild's. A file that cannot be read is left out (told to `on_error`):
+        it must not stop a shared add."""
         found: dict[str, list[tuple[str, int]]] = {}
         for guild in self.guild_ids():
             store = Store(self.guild_path(guild), guild, readonly=True)
             try:
                 for article_id, digest in store.query("SELECT id, content_hash FROM articles ORDER BY id"):
                     found.setdefault(digest, []).append((guild, article_id))
+            except sqlite3.Error as exc:
+                if on_error is not None:
+                    on_error(self.explain(exc, store.path))
             finally:
                 store.close()
         return found

@@ -142,7 +142,14 @@ class Semantic:
             built = packaged_is_built(settings.cache_dir())
         except CorpusError as exc:
             return _off(exc)
-        return f"on ({identity()})" if built else f"on ({identity()}; built at its first use)"
+        if built:
+            return f"on ({identity()})"
+        from ..sentence_model.model_cache import unusable
+
+        why = unusable(settings.cache_dir())
+        if why:
+            return f"on ({identity()}; not cached: the cache {settings.cache_dir()} cannot be used ({why}), so it is built at every start)"
+        return f"on ({identity()}; built at its first use)"
 
     def close(self) -> None:
         if self._pool is not None:

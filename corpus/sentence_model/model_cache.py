@@ -111,6 +111,19 @@ def write(path: Path, graph: bytes, tensors: dict[str, np.ndarray]) -> bool:
     return True
 
 
+def unusable(directory: Path) -> str | None:
+    """Why the cache folder cannot be written (without writing), or None: for `stats`, which does not load."""
+    directory = Path(directory)
+    here = directory
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    if not here.is_dir():
+        return f"{here} is not a folder"
+    if not os.access(here, os.W_OK | os.X_OK):
+        return f"{here} is not writable"
+    return None
+
+
 def _used(what: str) -> None:
     global last_use
     last_use = what

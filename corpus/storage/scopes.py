@@ -183,6 +183,13 @@ class Corpus:
     def file_of_scope(self, scope: str) -> Path:
         return self.path if scope == SHARED_SCOPE else self.guild_path(scope)
 
+    def all_stores(self) -> Iterator[Store]:
+        """The shared file, then every guild's (a file that cannot be opened raises: see `each_file`)."""
+        for scope in self.scopes():
+            store = self.store_of_scope(scope)
+            if store is not None:
+                yield store
+
     def each_file(self, work: Callable[[Store], T], on_error: OnError | None = None) -> list[T]:
         """`work(store)` for the shared file and then every guild's. With `on_error`, a file that cannot
         be opened or read is reported to it (a CorpusError naming that file) and skipped, so that one

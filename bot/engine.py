@@ -3,10 +3,12 @@
 Three places, so that no kind of work waits behind another:
 
 - questions and other reads run in their own thread pool (SQLite releases the GIL while it searches);
-- reading an added article (decoding, Markdown and HTML parsing, fetching a URL) runs in worker
-  processes (:mod:`bot.workers`): it handles text anyone who can add an article controls, and a slow
-  regex or parser holds the GIL, which in a thread would freeze the event loop. Each job has a time
-  limit after which its process is killed;
+- reading an added article (decoding, Markdown and HTML parsing) runs in worker processes
+  (:mod:`bot.workers`): it handles text anyone who can add an article controls, and a slow regex or
+  parser holds the GIL, which in a thread would freeze the event loop. Each job has a time limit after
+  which its process is killed. Fetching a URL's page only waits on the network, so it runs in threads
+  of its own (:mod:`bot.fetching`), and the page is then parsed in a worker like a file. Both serve
+  waiting adds server by server in turn (:mod:`bot.fair`);
 - storing (``corpus.add``), removing and purging run in a small writer thread pool (SQLite takes one
   writer at a time anyway).
 
@@ -21,28 +23,23 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
-from corpus import Corpus, settings
+from corpus import Corpus
 from corpus.feeds.parse import read_feed
-from corpus.reading import fetch, ingest
+from corpus.reading import ingest
 from corpus.storage import feedback
 
 from . import titles
+from .fetching import PageFetcher
 from .vectors import VectorWorker
 from .workers import ReaderPool
 
 READ_THREADS = min(32, (os.cpu_count() or 1) + 4)  # questions, lists, autocomplete
 WRITE_THREADS = 2  # adds' database writes, removals, purges
 READER_WORKERS = 3  # processes reading added articles at once, across all servers
-READER_MAX_WAITING = 16  # adds waiting for a reader beyond those; more are refused ("busy")
-READ_SECONDS = 30.0  # time limit for extracting one file or pasted text (and a fetched page, after fetching)
-
-
-def fetch_seconds() -> float:
-    """The fetch time limit the workers will use (``ARTICLEBOT_FETCH_TIMEOUT``, default 15 s)."""
-    try:
-        return settings.fetch_timeout()
-    except settings.SettingsError:
-        return fetch.DEFAULT_TIMEOUT  # the worker refuses the bad setting with its own message
+READER_MAX_WAITING = 16  # adds waiting for a reader beyond which a server with one waiting already is refused
+FETCHES_AT_ONCE = 32  # URL fetches under way at once, across all servers (a thread and up to 5 MB each)
+FETCH_MAX_WAITING = 64  # fetches waiting beyond those before a server with one waiting already is refused
+READ_SECONDS = 30.0  # time limit for extracting one file, pasted text or fetched page
 
 
 class Engine:
@@ -51,6 +48,7 @@ class Engine:
         self._reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="articlebot-read")
         self._writes = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="articlebot-write")
         self.readers = ReaderPool(READER_WORKERS, max_waiting=READER_MAX_WAITING)
+        self.fetcher = PageFetcher(FETCHES_AT_ONCE, max_waiting=FETCH_MAX_WAITING)
         self.vectors = VectorWorker(str(corpus.path))  # sentence vectors, filled in after each add
 
     @classmethod
@@ -68,6 +66,7 @@ class Engine:
     async def close(self) -> None:
         await asyncio.to_thread(self.vectors.stop)
         self.readers.close()
+        self.fetcher.close()
         await asyncio.to_thread(self._reads.shutdown)
         await asyncio.to_thread(self._writes.shutdown)
         await asyncio.to_thread(self.corpus.close)
@@ -126,20 +125,22 @@ class Engine:
     # -- adding: read the source in a worker process, then store it from a writer thread
 
     async def add_bytes(self, data: bytes, filename: str, *, guild_id: Optional[int], added_by: Optional[str]):
-        doc = await self.readers.run(READ_SECONDS, ingest.document_from_bytes, data, filename)
+        doc = await self.readers.run_for(guild_id, READ_SECONDS, ingest.document_from_bytes, data, filename)
         return await self._store(doc, guild_id=guild_id, added_by=added_by)
 
     async def add_text(self, text: str, *, title: Optional[str], guild_id: Optional[int], added_by: Optional[str]):
-        doc = await self.readers.run(READ_SECONDS, ingest.document_from_text, text, title=title)
+        doc = await self.readers.run_for(guild_id, READ_SECONDS, ingest.document_from_text, text, title=title)
         return await self._store(doc, guild_id=guild_id, added_by=added_by)
 
     async def add_url(self, url: str, *, guild_id: Optional[int], added_by: Optional[str]):
-        doc = await self.read_page(url)
+        doc = await self.read_page(url, guild_id=guild_id)
         return await self._store(doc, guild_id=guild_id, added_by=added_by)
 
-    async def read_page(self, url: str):
-        """A web page's article, fetched and read in a worker process (``/article add url``, feed entries)."""
-        return await self.readers.run(fetch_seconds() + READ_SECONDS, ingest.document_from_url, url)
+    async def read_page(self, url: str, *, guild_id: Optional[int] = None):
+        """A web page's article (``/article add url``, feed entries): fetched in a thread (network waits need
+        no process, :mod:`bot.fetching`), then read in a worker process, each in the guild's turn."""
+        page = await self.fetcher.fetch(guild_id, url)
+        return await self.readers.run_for(guild_id, READ_SECONDS, ingest.document_from_page, page)
 
     async def read_feed(self, body: bytes, url: str, content_type: Optional[str]):
         """A feed's bytes parsed in a worker process: feed XML is untrusted (corpus/feeds/parse.py)."""

@@ -74,7 +74,12 @@ def move_guilds(template: str, count: int, groups, *, dry_run: bool) -> int:
 
     target_of = {shard: Path(database_path(template, group)) for group in groups for shard in group}
     moved = problems = 0
-    for db in layout_databases(template):
+    databases = layout_databases(template)
+    if not databases:  # a typo in the template would otherwise "move 0 files" and succeed
+        print(f"articlebot: no database matches {template} here: check --db or ARTICLEBOT_DB "
+              f"(e.g. articlebot-{SHARD_PLACEHOLDER}.db)", file=sys.stderr)
+        return 1
+    for db in databases:
         for file in sorted(guild_dir(db).glob("*.db")):
             if not file.stem.isdigit():
                 continue
@@ -126,6 +131,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"articlebot: {exc}", file=sys.stderr)
         return 2
     template = args.db or settings.db
+    if args.shard_count is not None and args.shard_count < 1:  # `or` below would read -1 as "not given"
+        print(f"articlebot: --shard-count must be 1 or more, got {args.shard_count}", file=sys.stderr)
+        return 2
     count = args.shard_count or settings.shard_count
     if not template or SHARD_PLACEHOLDER not in template:
         print(f"articlebot: the database path needs {SHARD_PLACEHOLDER} (set ARTICLEBOT_DB or --db), "

@@ -7,6 +7,11 @@ separate process (a single-worker ``ProcessPoolExecutor``, the *slot*, started w
 bot's process never runs it. The number of slots is bounded; a job waits for a free slot, and a job that
 runs past its time limit has its process killed and its slot replaced, so one bad file costs one slot for
 the limit and nothing else.
+
+Waiting jobs are served server by server in turn (:mod:`bot.fair`): ``run_for(owner, ...)`` names the
+server a job is for, so one server's adds delay another's by at most one job, and a server's first job
+is never refused for the others' load. Fetching a URL is not done here (it only waits on the network:
+:mod:`bot.fetching`); the fetched page is parsed here like a file.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Optional
 
 from corpus.errors import IngestError
+
+from .fair import Owner, Turns, TurnsFull
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +109,9 @@ class _Slot:
 
 
 class ReaderPool:
-    """At most ``workers`` jobs at once, each in its own process; at most ``max_waiting`` more wait.
+    """At most ``workers`` jobs at once, each in its own process; those beyond wait, served by owner in
+    turn. Past ``max_waiting`` waiting jobs, an owner that already has one waiting is refused
+    (:class:`ReaderBusy`); an owner with none is always let in line.
 
     Workers start on first use and are reused; a killed one is replaced by a new one on a later job."""
 
@@ -111,8 +120,7 @@ class ReaderPool:
         self.max_waiting = max_waiting
         self._idle: list[_Slot] = []
         self._busy: set[_Slot] = set()
-        self._free = asyncio.Semaphore(workers)
-        self._waiting = 0
+        self._turns = Turns(workers, max_waiting=max_waiting)
         self._closed = False
 
     def pids(self) -> set[int]:
@@ -120,22 +128,20 @@ class ReaderPool:
         return {s.pid for s in [*self._idle, *self._busy] if s.pid is not None}
 
     async def run(self, timeout: float, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        """``fn(*args, **kwargs)`` in a worker process; :class:`ReadTimeout` after ``timeout`` seconds
-        (the worker is killed). What ``fn`` raises is raised here (it must pickle); ``fn`` must be
-        importable by name (a module-level function)."""
+        """``fn(*args, **kwargs)`` in a worker process, for no server in particular (``run_for(None, ...)``)."""
+        return await self.run_for(None, timeout, fn, *args, **kwargs)
+
+    async def run_for(self, owner: Owner, timeout: float, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` in a worker process, waiting in ``owner``'s line (a server id) when every
+        worker is busy; :class:`ReadTimeout` after ``timeout`` seconds (the worker is killed). What ``fn``
+        raises is raised here (it must pickle); ``fn`` must be importable by name (a module-level function)."""
         if self._closed:
             raise RuntimeError("the reader pool is closed")
-        if self._free.locked() and self._waiting >= self.max_waiting:
-            raise ReaderBusy()
-        self._waiting += 1
         try:
-            await self._free.acquire()
-        finally:
-            self._waiting -= 1
-        try:
-            return await self._run_in_slot(timeout, fn, args, kwargs)
-        finally:
-            self._free.release()
+            async with self._turns.turn(owner):
+                return await self._run_in_slot(timeout, fn, args, kwargs)
+        except TurnsFull:
+            raise ReaderBusy() from None
 
     async def _run_in_slot(self, timeout: float, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         slot = self._idle.pop() if self._idle else _Slot()

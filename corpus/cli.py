@@ -165,7 +165,19 @@ def _error(message: str) -> None:
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    """"1 article", "9,963 paragraphs": every count the command line prints is written this one way."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+class _Skips:
+    """Files a command over every file could not use: one line each (naming the file), and exit code 1."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, error: CorpusError) -> None:
+        self.count += 1
+        _error(f"{error} (skipped; the other files were served)")
 
 
 def _ingest(corpus: Corpus, args) -> int:
@@ -178,10 +190,11 @@ def _ingest(corpus: Corpus, args) -> int:
     if args.title and len(sources) > 1:
         _error("--title applies to a single article, but several were given")
         return 1
+    corpus.refuse_damaged(args.guild)  # SQLite would write into a damaged file and spread the damage
     failed = 0
     progress = _Progress(len(sources)) if len(sources) > 5 and sys.stderr.isatty() else None
     # A shared add is the operator's, over every file: it says which guilds hold an article already.
-    copies = corpus.guild_copies() if args.guild is None else {}
+    copies = corpus.guild_copies(on_error=_not_searched) if args.guild is None else {}
     for batch in _batches(bulk.prepared(sources, title=args.title)):
         for line, ok in _ingest_batch(corpus, batch, args, copies):
             failed += not ok
@@ -197,27 +210,41 @@ def _ingest(corpus: Corpus, args) -> int:
     return 1 if failed else 0
 
 
+def _not_searched(error: CorpusError) -> None:
+    print(printable(f"note: {error} (not searched for copies of these articles)"), file=sys.stderr)
+
+
 def _embed_command(corpus: Corpus, args) -> int:
-    pending = corpus.pending_vectors(args.guild) if args.guild else corpus.pending_vectors(every_file=True)
     if not corpus.semantic.enabled or corpus.semantic.encoder() is None:
         _error(f"searching by meaning is {corpus.semantic.status}")
         return 1
-    _embed(corpus, pending)
-    return 0
+    skips = _Skips()
+    if args.guild:
+        pending = corpus.pending_vectors(args.guild)
+    else:
+        pending = corpus.pending_vectors(every_file=True, on_error=skips)
+    if not _embed(corpus, pending, on_error=skips):
+        files = 1 if args.guild else len(corpus.scopes()) - skips.count
+        print(f"nothing to embed: every paragraph has its vector ({plural(files, 'file')} checked; "
+              f"{corpus.semantic.status})", file=sys.stderr)
+    return 1 if skips.count else 0
 
 
-def _embed(corpus: Corpus, pending) -> None:
-    """Vectors for the paragraphs that have none, with a progress bar on a terminal; one line on stderr."""
+def _embed(corpus: Corpus, pending, *, on_error=None) -> int:
+    """Vectors for the paragraphs that have none, with a progress bar on a terminal; one line on stderr.
+    Returns how many paragraphs needed one."""
     total = sum(n for _, n in pending)
     if not total:
-        return
+        return 0
     started = time.monotonic()
     progress = _Progress(total, "vectors") if sys.stderr.isatty() else None
-    done = corpus.embed([store for store, _ in pending], progress=progress.advance if progress else None)
+    done = corpus.embed([store for store, _ in pending], progress=progress.advance if progress else None,
+                        on_error=on_error)
     if progress:
         progress.done()
     print(f"embedded {plural(done, 'paragraph')} in {time.monotonic() - started:.1f} s "
           f"({corpus.semantic.status})", file=sys.stderr)
+    return total
 
 
 BATCH_ARTICLES = 64    # stored in one transaction by `ingest` (a commit each cost more than the article)
@@ -375,6 +402,7 @@ def _list(corpus: Corpus, args) -> int:
 
 
 def _remove(corpus: Corpus, args) -> int:
+    corpus.refuse_damaged(args.guild)
     info = corpus.article(args.id, guild_id=args.guild)
     if corpus.remove(args.id, guild_id=args.guild):
         print(printable(f'removed #{args.id} "{info.title}"'))
@@ -403,7 +431,8 @@ def _stats(corpus: Corpus, args) -> int:
 def _feedback(corpus: Corpus, args) -> int:
     from .storage.feedback import export
 
-    rows = export(corpus, args.guild, every_file=args.guild is None)
+    skips = _Skips()
+    rows = export(corpus, args.guild, every_file=args.guild is None, on_error=skips)
     for row in rows:
         if args.json:
             print(json.dumps(row.to_dict(), ensure_ascii=False))
@@ -411,7 +440,7 @@ def _feedback(corpus: Corpus, args) -> int:
         shown = ", ".join(f"#{p['article_id']} ¶{p['paragraph']}" for p in row.passages)
         where = f" [guild {row.guild}]" if row.guild else ""
         print(printable(f"+{row.up} -{row.down} {row.question!r} -> {shown or 'nothing'} ({row.last_at}){where}"))
-    return 0
+    return 1 if skips.count else 0
 
 
 def _check(path: Path) -> int:
@@ -423,16 +452,19 @@ def _check(path: Path) -> int:
         print(printable(f"{file}: {problem}"))
     if not problems:
         what = f"{path}" + (f" and {plural(len(files) - 1, 'guild file')}" if len(files) > 1 else "")
-        print(printable(f"{what}: ok (SQLite integrity and full-text index checked)"))
+        readonly = [str(file) for file in files if not database.writable(file)]  # checked on a copy
+        print(printable(f"{what}: ok (SQLite integrity and full-text index checked)"
+                        + (f"; read-only: {', '.join(readonly)}" if readonly else "")))
     return 1 if problems else 0
 
 
 def _backup(corpus: Corpus, args) -> int:
     from .storage.backup import backup
 
-    result = backup(corpus, args.dest)
-    print(f"backed up {result.shared} and {result.guild_files} guild files ({result.bytes / 1_000_000:.1f} MB)")
-    return 0
+    result = backup(corpus, args.dest, on_error=lambda error: _error(f"{error} (not backed up)"))
+    print(printable(f"backed up {result.shared} and {plural(result.guild_files, 'guild file')} "
+                    f"({result.bytes / 1_000_000:.1f} MB)"))
+    return 1 if result.skipped else 0
 
 
 def _feed(corpus: Corpus, args) -> int:

@@ -14,15 +14,20 @@ from __future__ import annotations
 import functools
 import io
 import json
+import logging
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
-from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from .errors import CorpusError
+
+# No NullHandler: a line of .env that sets nothing is said on stderr by the command line (Python's
+# last-resort handler), and in the bot's log.
+log = logging.getLogger("articlebot.settings")
 
 DOTENV = ".env"
 DEFAULT_FETCH_TIMEOUT = 15.0
@@ -51,20 +56,26 @@ class SettingsError(CorpusError, ValueError):
     """A setting has a value we cannot use; the message is one line naming the setting."""
 
 
-def parse_dotenv(text: str) -> dict[str, str]:
+def parse_dotenv(text: str, source: str = DOTENV) -> dict[str, str]:
     """``.env`` text as a dict (python-dotenv's format: ``KEY=value``, ``export``, quotes, ``#`` comments).
 
-    ``${VAR}`` is kept as written (no interpolation); a line without ``=`` sets nothing.
+    ``${VAR}`` is kept as written (no interpolation); a line without ``=`` sets nothing. A line python-dotenv
+    cannot read is ignored with one warning naming ``source`` (the file) and the line.
     """
-    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
-    return {key: value for key, value in values.items() if value is not None}
+    values: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:  # its text is not shown: it may hold a token
+            log.warning("%s line %d is not a setting (KEY=value expected): ignored", source, binding.original.line)
+        elif binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+    return values
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
     """The settings in ``path``; {} when there is no such file."""
     try:
         stat = path.stat()
-        return dict(_parsed(os.path.abspath(path), stat.st_mtime_ns, stat.st_size))
+        return dict(_parsed(os.path.abspath(path), str(path), stat.st_mtime_ns, stat.st_size))
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -72,10 +83,10 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, str]:
-    """Parsed once per version of the file: a command reads settings several times, and python-dotenv's
-    warning about a line it cannot parse should appear once."""
-    return parse_dotenv(Path(path).read_text(encoding="utf-8", errors="replace"))
+def _parsed(path: str, shown: str, mtime_ns: int, size: int) -> dict[str, str]:
+    """Parsed once per version of the file: a command reads settings several times, and the warning about
+    a line that cannot be read should appear once."""
+    return parse_dotenv(Path(path).read_text(encoding="utf-8", errors="replace"), shown)
 
 
 def load_env(env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = None) -> dict[str, str]:

@@ -101,7 +101,8 @@ def test_a_read_only_database_answers_and_refuses_writes_in_one_line(tmp_path, r
     assert listed.returncode == 0 and "#1 Chinese and Russian police chiefs" in listed.stdout
     assert run("stats", db=db, as_user=True).stdout.startswith("5 articles, ")
     check = run("check", db=db, as_user=True)  # FTS5's check is a write: it runs on a private copy
-    assert check.returncode == 0 and check.stdout == f"{db}: ok (SQLite integrity and full-text index checked)\n"
+    assert check.returncode == 0
+    assert check.stdout == f"{db}: ok (SQLite integrity and full-text index checked); read-only: {db}\n"
 
     why = "the file is not writable" if what == "file" else f"its folder {folder} is not writable"
     for command in (("ingest", str(FIXTURES / "bbc-sport-424.txt")), ("remove", "2")):

@@ -227,7 +227,7 @@ def test_a_line_dotenv_cannot_parse_is_reported_once_and_the_rest_applies(tmp_pa
     write_dotenv(tmp_path, "DISCORD_TOKEN the-token\nARTICLEBOT_SAMPLES=0")
     out = articlebot("ask", "interpol", cwd=tmp_path)
     assert out.returncode == 1
-    assert out.stderr.splitlines() == ["python-dotenv could not parse statement starting at line 1",
+    assert out.stderr.splitlines() == [".env line 1 is not a setting (KEY=value expected): ignored",
                                        "error: the database has no articles: add some with `articlebot ingest PATH_OR_URL`"]
     assert "the-token" not in out.stdout + out.stderr
 

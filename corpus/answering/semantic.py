@@ -49,6 +49,9 @@ class Semantic:
         return self._encoder
 
     def _load(self) -> None:
+        from ..sentence_model import model_cache
+
+        model_cache.last_use = None  # set again by this load when it uses the cache (the packaged model)
         try:
             from ..sentence_model.encoder import load_encoder
 
@@ -58,7 +61,8 @@ class Semantic:
             self.status = _off(exc)
             log.warning("searching by meaning is off: %s", exc)
             return
-        self.status = f"on ({self.identity})"
+        cache = f"; {model_cache.last_use}" if model_cache.last_use else ""
+        self.status = f"on ({self.identity}{cache})"
 
     def cross_encoder(self):
         """The cross-encoder that reads an English question with its best passages (corpus.answering.
@@ -138,7 +142,14 @@ class Semantic:
             built = packaged_is_built(settings.cache_dir())
         except CorpusError as exc:
             return _off(exc)
-        return f"on ({identity()})" if built else f"on ({identity()}; built at its first use)"
+        if built:
+            return f"on ({identity()})"
+        from ..sentence_model.model_cache import unusable
+
+        why = unusable(settings.cache_dir())
+        if why:
+            return f"on ({identity()}; not cached: the cache {settings.cache_dir()} cannot be used ({why}), so it is built at every start)"
+        return f"on ({identity()}; built at its first use)"
 
     def close(self) -> None:
         if self._pool is not None:

@@ -321,12 +321,16 @@ def document_from_url(url: str, *, title: str | None = None, allow_private: bool
     """Fetch a page safely (see corpus.reading.fetch) and extract its article."""
     from .fetch import fetch
 
-    page = fetch(url, allow_private=allow_private)
+    return document_from_page(fetch(url, allow_private=allow_private), title=title)
+
+
+def document_from_page(page, *, title: str | None = None) -> Document:
+    """The article of a fetched page (a `corpus.reading.fetch.Fetched`): the bot fetches in a thread and
+    parses here, in a reader process."""
     if page.content_type in ("text/plain", "text/markdown"):
         text = page.body.decode(page.charset, errors="replace") if page.charset else decode(page.body)
         return document_from_text(text, title=title, url=page.url, markdown=page.content_type == "text/markdown")
-    doc = document_from_html(page.body, url=page.url, title=title)
-    return doc
+    return document_from_html(page.body, url=page.url, title=title)
 
 
 def is_url(source: str) -> bool:

@@ -31,6 +31,9 @@ class Embedder:
 
     def prepare(self, store) -> None:
         """Give the file its vectors table; drop vectors another model made (they are made again)."""
+        with store.connection() as conn:  # read first: a file already prepared takes no write lock
+            if vectors.has_schema(conn) and vectors.stored_model(conn) == self.model:
+                return
         with store._write() as conn:
             vectors.claim_for_model(conn, self.model)
 
@@ -44,29 +47,37 @@ class Embedder:
     def fill(self, store, *, progress: Callable[[int], None] | None = None,
              should_stop: Callable[[], bool] | None = None) -> int:
         """Embed every paragraph of the file that has no vector; returns how many were stored."""
+        stored = 0
+        while not (should_stop and should_stop()):
+            done = self.fill_batch(store)
+            if not done:
+                break
+            stored += done
+            if progress:
+                progress(done)
+        return stored
+
+    def fill_batch(self, store) -> int:
+        """Embed one batch of the file's paragraphs that have no vector; returns how many were stored (0:
+        none was missing). The bot's worker takes one batch from each file with work in turn."""
         with self._lock:
             self.prepare(store)
-            stored = 0
-            while not (should_stop and should_stop()):
-                with store.connection() as conn:
-                    rows = conn.execute(
-                        "SELECT p.id, p.text FROM paragraphs p WHERE NOT EXISTS "
-                        "(SELECT 1 FROM embeddings e WHERE e.paragraph_id = p.id) ORDER BY p.id LIMIT ?",
-                        (self.batch,)).fetchall()
-                    if not rows:
-                        break
-                    found = self._vectors_for(conn, [text for _, text in rows])
-                with store._write() as conn:
-                    live = {r[0] for r in conn.execute(
-                        f"SELECT id FROM paragraphs WHERE id IN ({','.join('?' * len(rows))})", [r[0] for r in rows])}
-                    conn.executemany(
-                        "INSERT OR REPLACE INTO embeddings (paragraph_id, text_hash, scale, vec) VALUES (?, ?, ?, ?)",
-                        [(pid, h, scale, vec) for (pid, _), (h, vec, scale) in zip(rows, found) if pid in live])
-                    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'embedding_generation'")
-                stored += len(rows)
-                if progress:
-                    progress(len(rows))
-            return stored
+            with store.connection() as conn:
+                rows = conn.execute(
+                    "SELECT p.id, p.text FROM paragraphs p WHERE NOT EXISTS "
+                    "(SELECT 1 FROM embeddings e WHERE e.paragraph_id = p.id) ORDER BY p.id LIMIT ?",
+                    (self.batch,)).fetchall()
+                if not rows:
+                    return 0
+                found = self._vectors_for(conn, [text for _, text in rows])
+            with store._write() as conn:
+                live = {r[0] for r in conn.execute(
+                    f"SELECT id FROM paragraphs WHERE id IN ({','.join('?' * len(rows))})", [r[0] for r in rows])}
+                conn.executemany(
+                    "INSERT OR REPLACE INTO embeddings (paragraph_id, text_hash, scale, vec) VALUES (?, ?, ?, ?)",
+                    [(pid, h, scale, vec) for (pid, _), (h, vec, scale) in zip(rows, found) if pid in live])
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'embedding_generation'")
+            return len(rows)
 
     def _vectors_for(self, conn, texts: list[str]) -> list[tuple[str, bytes, float]]:
         hashes = [vectors.text_hash(t) for t in texts]

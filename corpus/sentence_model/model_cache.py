@@ -30,8 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
+# No NullHandler: a cache that cannot be used doubles every command's start, so the command line says it in
+# one line on stderr (Python's last-resort handler prints warnings when nothing is configured); the bot logs it.
 log = logging.getLogger("articlebot.model_cache")
-log.addHandler(logging.NullHandler())
+last_use: str | None = None  # what the latest load did with the cache, for `articlebot stats`
 
 MAGIC = b"articlebot-graph 1\n"
 _ALIGN = 64
@@ -60,10 +62,12 @@ def read(path: Path) -> tuple[bytes, dict[str, np.ndarray]] | None:
         log.warning("the cached model %s is damaged (%s): building it again", path, exc)
         return None
     try:
-        return _unpack(data)
+        unpacked = _unpack(data)
     except ValueError as exc:
         log.warning("the cached model %s is damaged (%s): building it again", path, exc)
         return None
+    _used(f"its built graph read from the cache {path.parent}")
+    return unpacked
 
 
 def present(path: Path) -> bool:
@@ -92,16 +96,37 @@ def write(path: Path, graph: bytes, tensors: dict[str, np.ndarray]) -> bool:
             out.write(digest.digest())
         os.replace(temp, path)
     except OSError as exc:
-        log.info("cannot keep the built model in %s (%s): it is built in memory at every start",
-                 path.parent, exc.strerror or exc)
+        why = exc.strerror or str(exc)
+        log.warning("the model cache %s cannot be used (%s): the model is built at every start, about a second "
+                    "more for each command; set ARTICLEBOT_CACHE_DIR to a writable folder", path.parent, why)
+        _used(f"not cached: the cache {path.parent} cannot be used ({why}), so it is built at every start")
         if temp is not None:
             try:
                 os.unlink(temp)
             except OSError:
                 pass
         return False
+    _used(f"its built graph kept in the cache {path.parent}")
     _remove_stale(path)
     return True
+
+
+def unusable(directory: Path) -> str | None:
+    """Why the cache folder cannot be written (without writing), or None: for `stats`, which does not load."""
+    directory = Path(directory)
+    here = directory
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    if not here.is_dir():
+        return f"{here} is not a folder"
+    if not os.access(here, os.W_OK | os.X_OK):
+        return f"{here} is not writable"
+    return None
+
+
+def _used(what: str) -> None:
+    global last_use
+    last_use = what
 
 
 def _remove_stale(kept: Path) -> None:

@@ -76,8 +76,12 @@ def check_access(path: Path, *, must_exist: bool, writes: bool) -> bool:
     if writable(path):
         return False
     if writes:
-        raise CorpusError(f"{path} is read-only: {_why_readonly(path)}; make it writable to change it")
+        raise readonly_error(path)
     return True
+
+
+def readonly_error(path: Path) -> StorageError:
+    return StorageError(f"{path} is read-only: {_why_readonly(path)}; make it writable to change it")
 
 
 def _why_readonly(path: Path) -> str:
@@ -93,25 +97,56 @@ def check_hint(path: str | os.PathLike) -> str:
     return f"articlebot --db {shlex.quote(str(path))} check"
 
 
-def explain(exc: sqlite3.Error, path: str | os.PathLike) -> StorageError:
-    """One line saying what went wrong with the file and what to do. Full disk is a DiskFullError."""
+def blame(exc: sqlite3.Error, path: str | os.PathLike) -> sqlite3.Error:
+    """Record on a failure which file it came from (the first to record wins: the innermost file), so that
+    the message names a guild's file and not the shared one it was reached through."""
+    if getattr(exc, "articlebot_file", None) is None:
+        exc.articlebot_file = Path(path)
+    return exc
+
+
+def failed_file(exc: BaseException) -> Path | None:
+    """The file a failure came from, when a Store recorded it (see `blame`)."""
+    return getattr(exc, "articlebot_file", None)
+
+
+def explain(exc: sqlite3.Error, db: str | os.PathLike) -> StorageError:
+    """One line saying which file went wrong (the one that failed, else `db`) and what to do about that
+    file; `db` is the shared file, the one `articlebot check` is given. Full disk is a DiskFullError."""
+    file = failed_file(exc) or Path(db)
+    own = file != Path(db)  # a guild's file: restoring the shared one would not help and would lose its adds
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary result code
     if code == sqlite3.SQLITE_FULL:
-        return DiskFullError(f"the disk is full: cannot write {path}; free some space and try again")
+        return DiskFullError(f"the disk is full: cannot write {file}; free some space and try again")
     if code == sqlite3.SQLITE_CORRUPT:
-        return StorageError(f'{path} is damaged: restore a backup or run "{check_hint(path)}"')
+        restore = "restore that file from a backup" if own else "restore a backup"
+        return StorageError(f'{file} is damaged: {restore} or run "{check_hint(db)}"')
     if code == sqlite3.SQLITE_NOTADB:
-        return StorageError(f"{path} is not an articlebot database, or its first page is damaged: "
-                            f"check the path, or restore a backup")
+        return StorageError(f"{file} is not an articlebot database, or its first page is damaged: "
+                            f"check the path, or restore {'that file from ' if own else ''}a backup")
     if code == sqlite3.SQLITE_READONLY:
-        return StorageError(f"{path} is read-only: make the file and its folder writable to change it")
+        return StorageError(f"{file} is read-only: make the file and its folder writable to change it")
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return StorageError(f"{path} is busy: another process holds a long write; try again")
+        return StorageError(f"{file} is busy: another process holds a long write; try again")
     if code == sqlite3.SQLITE_IOERR:
-        return StorageError(f"cannot read or write {path}: disk I/O error ({exc})")
+        return StorageError(f"cannot read or write {file}: disk I/O error ({exc})")
     if code == sqlite3.SQLITE_CANTOPEN:
-        return StorageError(f"cannot open {path}: check that it and its folder exist and are readable")
-    return StorageError(f"{path}: SQLite error: {exc}")
+        return StorageError(f"cannot open {file}: check that it and its folder exist and are readable")
+    return StorageError(f"{file}: SQLite error: {exc}")
+
+
+def refuse_damaged(conn: sqlite3.Connection, path: str | os.PathLike) -> None:
+    """Raise the file's damaged-file failure before a write: SQLite writes into a damaged file as long as
+    the write does not touch a damaged page, and the damage then spreads. `quick_check` reads every page
+    (about 0.15 s for all of BBC words-only) and is only run before a command writes."""
+    try:
+        row = conn.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.Error as exc:
+        raise blame(exc, path)
+    if row[0] != "ok":
+        damaged = sqlite3.DatabaseError(f"database disk image is malformed ({row[0]})")
+        damaged.sqlite_errorcode = sqlite3.SQLITE_CORRUPT
+        raise blame(damaged, path)
 
 
 # -- articlebot check ------------------------------------------------------------------------------

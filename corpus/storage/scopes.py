@@ -17,26 +17,28 @@ import threading
 from collections import OrderedDict
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from .. import settings
 from ..answering import search
 from ..answering.semantic import Semantic
 from ..answering.visible import Part, Visible
-from ..errors import CorpusError
+from ..errors import CorpusError, StorageError
 from ..reading.ingest import Document
 from . import database, vectors
+from .one_file import move_guild_rows_out
 from .store import (
     SHARED_SCOPE,
     AddResult,
     ArticleInfo,
     PreparedArticle,
     Store,
-    delete_articles,
     resolve_db_path,
     scope_of,
 )
 
+T = TypeVar("T")
+OnError = Callable[[CorpusError], None]  # told of a file that is skipped (the message names it)
 OPEN_GUILD_FILES = 64  # guild files kept open; the least recently used is closed past this
 
 
@@ -74,7 +76,7 @@ class Corpus:
         created = not db_path.exists() or db_path.stat().st_size == 0
         corpus = cls(db_path, created=created, readonly=readonly)
         try:
-            corpus.shared.migrate(before_version_3=corpus._move_guild_rows_out)
+            corpus.shared.migrate(before_version_3=lambda shared: move_guild_rows_out(shared, corpus._guild_store))
         except CorpusError:
             corpus.close()
             raise
@@ -149,11 +151,14 @@ class Corpus:
         path = self.guild_path(scope)
         if create:
             self.guild_dir.mkdir(exist_ok=True)
-        store = Store(path, scope, readonly=self.readonly)
+        # Each file decides for itself: a read-only guild file beside a writable shared one is read
+        # without creating -wal and -shm files (left read-only, they would break its owner's next write).
+        readonly = self.readonly or (path.exists() and not database.writable(path))
+        store = Store(path, scope, readonly=readonly)
         try:
             store.migrate()
         except sqlite3.Error as exc:
-            raise database.explain(exc, path) from exc
+            raise self.explain(exc, path) from exc
         return store
 
     def store(self, guild_id=None, *, create: bool = False) -> Store | None:
@@ -161,6 +166,57 @@ class Corpus:
         ``create``). What corpus.feeds keeps a scope's feeds in."""
         scope = scope_of(guild_id)
         return self.shared if scope == SHARED_SCOPE else self._guild_store(scope, create=create)
+
+    def explain(self, exc: sqlite3.Error, file: Path | None = None) -> StorageError:
+        """SQLite's failure as one line naming the file it came from (`file` when no Store said)."""
+        return database.explain(database.blame(exc, file) if file is not None else exc, self.path)
+
+    # -- every file, each on its own -----------------------------------------------------------------
+    def scopes(self) -> list[str]:
+        """The shared file's scope, then every guild's that has a file."""
+        return [SHARED_SCOPE, *self.guild_ids()]
+
+    def store_of_scope(self, scope: str) -> Store | None:
+        """A scope's file (None: a guild's that is gone)."""
+        return self.shared if scope == SHARED_SCOPE else self._guild_store(scope)
+
+    def file_of_scope(self, scope: str) -> Path:
+        return self.path if scope == SHARED_SCOPE else self.guild_path(scope)
+
+    def all_stores(self) -> Iterator[Store]:
+        """The shared file, then every guild's (a file that cannot be opened raises: see `each_file`)."""
+        for scope in self.scopes():
+            store = self.store_of_scope(scope)
+            if store is not None:
+                yield store
+
+    def each_file(self, work: Callable[[Store], T], on_error: OnError | None = None) -> list[T]:
+        """`work(store)` for the shared file and then every guild's. With `on_error`, a file that cannot
+        be opened or read is reported to it (a CorpusError naming that file) and skipped, so that one
+        damaged or foreign file does not stop every other; without, the first failure is raised."""
+        done = []
+        for scope in self.scopes():
+            try:
+                store = self.store_of_scope(scope)
+                if store is not None:
+                    done.append(work(store))
+            except (CorpusError, sqlite3.Error) as exc:
+                error = self.explain(exc, self.file_of_scope(scope)) if isinstance(exc, sqlite3.Error) else exc
+                if on_error is None:
+                    raise error from exc
+                on_error(error)
+        return done
+
+    def refuse_damaged(self, guild_id=None) -> None:
+        """Before a command writes to a scope: its file's damaged-file error, if any page is damaged."""
+        scope = scope_of(guild_id)
+        store = self.store_of_scope(scope)
+        if store is None:
+            return
+        try:
+            store.refuse_damaged()
+        except sqlite3.Error as exc:
+            raise self.explain(exc) from exc
 
     def _stores(self, guild_id) -> list[Store]:
         """The files a guild sees, its own first."""
@@ -200,17 +256,21 @@ class Corpus:
             return []
         return sorted((p.stem for p in self.guild_dir.glob("*.db") if p.stem.isdigit()), key=int)
 
-    def guild_copies(self) -> dict[str, list[tuple[str, int]]]:
+    def guild_copies(self, on_error: OnError | None = None) -> dict[str, list[tuple[str, int]]]:
         """Every guild file's articles by content hash: {hash: [(guild id, article id), ...]}. The operator's
         look over every file, for the CLI's shared add to say which guilds already hold an article (their
         answers show its passages once). A guild's add never calls this: it sees its own file and the
-        shared one, nothing of another guild's."""
+        shared one, nothing of another guild's. A file that cannot be read is left out (told to `on_error`):
+        it must not stop a shared add."""
         found: dict[str, list[tuple[str, int]]] = {}
         for guild in self.guild_ids():
             store = Store(self.guild_path(guild), guild, readonly=True)
             try:
                 for article_id, digest in store.query("SELECT id, content_hash FROM articles ORDER BY id"):
                     found.setdefault(digest, []).append((guild, article_id))
+            except sqlite3.Error as exc:
+                if on_error is not None:
+                    on_error(self.explain(exc, store.path))
             finally:
                 store.close()
         return found
@@ -250,6 +310,9 @@ class Corpus:
         scope = scope_of(guild_id)
         if scope == SHARED_SCOPE:
             raise CorpusError("purge_guild needs a guild id")
+        from .feedback import forget_guild  # (feedback imports this module)
+
+        forget_guild(self.shared, scope)  # its votes from before it had a file go too
         store = self._guild_store(scope)
         if store is None:
             return 0
@@ -304,28 +367,35 @@ class Corpus:
         return self.semantic.describe()  # without loading the model
 
     # -- vectors -----------------------------------------------------------------------------------
-    def all_stores(self) -> Iterator[Store]:
-        """The shared file, then every guild's."""
-        yield self.shared
-        for scope in self.guild_ids():
-            store = self._guild_store(scope)
-            if store is not None:
-                yield store
-
-    def pending_vectors(self, guild_id=None, *, every_file: bool = False) -> list[tuple[Store, int]]:
-        """Files with paragraphs that have no vector yet, and how many."""
+    def pending_vectors(self, guild_id=None, *, every_file: bool = False,
+                        on_error: OnError | None = None) -> list[tuple[Store, int]]:
+        """Files with paragraphs that have no vector yet, and how many (`on_error`: see `each_file`)."""
         embedder = self.semantic.embedder()
         if embedder is None:
             return []
-        stores = list(self.all_stores()) if every_file else self._stores(guild_id)[:1]
-        return [(s, n) for s in stores if (n := embedder.pending(s))]
+        if every_file:
+            counted = self.each_file(lambda s: (s, embedder.pending(s)), on_error)
+        else:
+            counted = [(s, embedder.pending(s)) for s in self._stores(guild_id)[:1]]
+        return [(s, n) for s, n in counted if n]
 
-    def embed(self, stores: list[Store], *, progress=None, should_stop=None) -> int:
-        """Give every paragraph of these files its vector; returns how many were stored."""
+    def embed(self, stores: list[Store], *, progress=None, should_stop=None, on_error: OnError | None = None) -> int:
+        """Give every paragraph of these files its vector; returns how many were stored. With `on_error`,
+        a file found damaged (checked before it is written) is reported and skipped."""
         embedder = self.semantic.embedder()
         if embedder is None:
             return 0
-        return sum(embedder.fill(s, progress=progress, should_stop=should_stop) for s in stores)
+        done = 0
+        for store in stores:
+            try:
+                if on_error is not None:
+                    store.refuse_damaged()
+                done += embedder.fill(store, progress=progress, should_stop=should_stop)
+            except sqlite3.Error as exc:
+                if on_error is None:
+                    raise
+                on_error(self.explain(exc, store.path))
+        return done
 
     def suggest_titles(self, text: str, *, guild_id=None, limit: int = 3) -> list[ArticleInfo]:
         """Titles close to `text` (autocomplete, "did you mean"): rapidfuzz over the visible titles."""
@@ -355,38 +425,6 @@ class Corpus:
     def context(self, article_id: int, paragraph: int, *, guild_id=None, radius: int = 1) -> list[search.Passage]:
         with self.visible(guild_id) as visible:
             return search.context(visible, article_id, paragraph, radius)
-
-    # -- migration from one file for every scope (schema 2) ----------------------------------------
-    def _move_guild_rows_out(self, shared: Store) -> None:
-        """Copy each guild's articles of a pre-partition file into the guild's own file (renumbered from
-        GUILD_ID_BASE + 1, speakers and stems as stored), then delete them from the shared file. Safe to
-        run again after a crash: an article already in the guild's file is recognised by its content hash."""
-        with shared.connection() as conn:
-            scopes = [r[0] for r in conn.execute("SELECT DISTINCT scope FROM articles WHERE scope != ?", (SHARED_SCOPE,))]
-            for scope in scopes:
-                store = self._guild_store(scope_of(scope), create=True)
-                ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE scope = ? ORDER BY id", (scope,))]
-                for article_id in ids:
-                    _copy_article(conn, article_id, store)
-        if scopes:
-            with shared._write() as conn:
-                ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE scope != ?", (SHARED_SCOPE,))]
-                delete_articles(conn, ids)
-
-
-def _copy_article(source, article_id: int, store: Store) -> None:
-    article = source.execute("SELECT title, url, author, published, added_by, added_at, content_hash "
-                             "FROM articles WHERE id = ?", (article_id,)).fetchone()
-    if store.find_duplicate(article[6]):
-        return
-    texts = [r[0] for r in source.execute("SELECT text FROM paragraphs WHERE article_id = ? ORDER BY position",
-                                          (article_id,))]
-    # Prepared again, as an add would: the guild's file indexes words as this version does.
-    prepared = PreparedArticle.of(Document(title=article[0], paragraphs=texts, url=article[1], author=article[2],
-                                           published=article[3]))
-    prepared.digest = article[6]
-    with store._write() as conn:
-        prepared.insert(conn, store.next_id(conn), store.scope, article[4], article[5])
 
 
 def open_corpus(path=None, **kwargs) -> Corpus:

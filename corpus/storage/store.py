@@ -180,6 +180,8 @@ class Store:
             if conn is None:
                 conn = self._connect()
             yield conn
+        except sqlite3.Error as exc:
+            raise database.blame(exc, self.path)  # the message names this file, not the shared one
         finally:
             with self._pool_lock:
                 self._in_use -= 1
@@ -213,6 +215,8 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One writer at a time, one transaction: all of it lands or none of it does."""
+        if self.readonly:  # opened read-only (file or folder not writable): say so before SQLite does
+            raise database.readonly_error(self.path)
         with self._write_lock, self.connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -223,6 +227,11 @@ class Store:
                 raise
             else:
                 conn.execute("COMMIT")
+
+    def refuse_damaged(self) -> None:
+        """Before a command writes: the damaged-file failure if any page of the file is damaged."""
+        with self.connection() as conn:
+            database.refuse_damaged(conn, self.path)
 
     def query(self, sql: str, params=()) -> list[tuple]:
         with self.connection() as conn:

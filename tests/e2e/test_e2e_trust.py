@@ -230,12 +230,13 @@ async def test_votes_are_counted_per_server_without_who_voted(world: World, star
     assert cli.main(["--db", str(db), "feedback", "--guild", str(world.guild.id)]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith(f"+1 -1 '{SEED_QUESTION}' -> #1 ¶10, #1 ¶12, ")
 
-    # The guild's own file holds its votes (a new table), and nothing says who voted.
-    guild_file = tmp_path / "articlebot.guilds" / f"{world.guild.id}.db"
-    with sqlite3.connect(guild_file) as conn:
-        assert sorted(conn.execute("SELECT up, down FROM feedback").fetchall()) == [(0, 1), (1, 1)]
+    # The server has no articles of its own, so its votes made no file for it: they are in the shared file,
+    # with its id (a table of their own), and nothing says who voted.
+    assert not (tmp_path / "articlebot.guilds" / f"{world.guild.id}.db").exists()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT question FROM feedback").fetchall() == [("what did Kolokoltsev say",)]
+        assert sorted(conn.execute("SELECT guild, up, down FROM guild_feedback").fetchall()) == [
+            (str(world.guild.id), 0, 1), (str(world.guild.id), 1, 1)]
     for path in [db, *tmp_path.rglob("*.db"), *tmp_path.rglob("*.db-wal")]:
         raw = path.read_bytes()
         assert not any(user["id"].encode() in raw for user in (world.member, world.admin)), path

@@ -69,7 +69,8 @@ def holds_own_words(question: str, term_idf: dict[str, float], best: Candidate, 
     # Among a few articles every word is common to them ("boston" in the one article about Boston): there
     # the words held count whatever their rarity.
     rare_from = OWN_WORD_IDF if paragraphs >= SMALL_ARCHIVE else 0.0
-    named = any(is_named(t, best.text, best.language) for t in held)
+    named = any(is_named(t, best.text, best.language) or is_named_in_title(t, best.title, best.language)
+                for t in held)
     rarer = sum(term_idf[t] >= rare_from and t not in _TIME_WORDS for t in held) >= OWN_WORDS_NEEDED
     if _ADDRESSED.search(question):  # "i love this community": Courtney Love is a name, but not this one
         return named and rarer
@@ -83,6 +84,16 @@ def held_terms(term_idf: dict[str, float], best: Candidate) -> list[str]:
     written = f"{best.title} {best.text}".lower()
     return [t for t in term_idf if ("&" in t and t in written)  # "at&t": its halves are stop words
             or ("&" not in t and all(s in stems for s in index_stems(t, best.language)))]
+
+
+def is_named_in_title(term: str, title: str, lang: str = "en") -> bool:
+    """Whether a headline written in sentence case ("Ad sales boost Time Warner profit") writes the word as
+    a name: the passage is about what its title names. A headline in Title Case capitalises every word,
+    so it names nothing by its capitals."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", title)
+    if sum(w[:1].isupper() for w in words[1:]) > len(words[1:]) / 2:
+        return False
+    return is_named(term, title, lang)
 
 
 def is_named(term: str, text: str, lang: str = "en") -> bool:

@@ -10,7 +10,6 @@ runs ``articlebot feed poll``). The output lines are a contract scripts and test
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys

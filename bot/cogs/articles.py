@@ -143,12 +143,8 @@ async def own_article_autocomplete(interaction: discord.Interaction, current: st
     return [c for c in choices if c.value in own]
 
 
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
-class ArticleGroup(app_commands.Group, name="article", description="Manage the articles I know in this server"):
-    def __init__(self, bot: "ArticleBot") -> None:
-        super().__init__()
-        self.bot = bot
+class ManagerGroup(app_commands.Group):
+    """A command group for server managers: checked at run time (a server can change who sees the commands)."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild_id is None:
@@ -156,6 +152,14 @@ class ArticleGroup(app_commands.Group, name="article", description="Manage the a
         if not is_manager(interaction):
             raise app_commands.MissingPermissions(["manage_guild"])
         return True
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class ArticleGroup(ManagerGroup, name="article", description="Manage the articles I know in this server"):
+    def __init__(self, bot: "ArticleBot") -> None:
+        super().__init__()
+        self.bot = bot
 
     # ------------------------------------------------------------------ add
 

@@ -21,7 +21,7 @@ from corpus.feeds.records import MAX_FEEDS_PER_SERVER, FeedRow
 from .. import render
 from ..feeds import FeedScheduler
 from ..views import NO_MENTIONS, Paginator, send_ephemeral
-from .articles import admin_reason, is_manager
+from .articles import ManagerGroup, admin_reason, is_manager
 
 if TYPE_CHECKING:
     from ..client import ArticleBot
@@ -98,18 +98,11 @@ async def feed_autocomplete(interaction: discord.Interaction, current: str) -> l
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class FeedGroup(app_commands.Group, name="feed", description="Follow news feeds: new articles are indexed here"):
+class FeedGroup(ManagerGroup, name="feed", description="Follow news feeds: new articles are indexed here"):
     def __init__(self, bot: "ArticleBot", scheduler: FeedScheduler) -> None:
         super().__init__()
         self.bot = bot
         self.scheduler = scheduler
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.guild_id is None:
-            raise app_commands.NoPrivateMessage()
-        if not is_manager(interaction):
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
 
     @app_commands.command(name="add", description="Follow a feed (or the feed a page links); new articles are indexed")
     @app_commands.describe(url="The feed's address, or a web page that links its feed",

@@ -255,5 +255,12 @@ def article_page(title: str, paragraphs: list[str]) -> str:
             f"<footer>Copyright test</footer></body></html>")
 
 
+def serve_bbc_pages(server: "FeedServer", names: list[str]) -> None:
+    """Each named BBC fixture as an article page at /articles/<name>: what a feed's entry links lead to."""
+    for name in names:
+        title, paragraphs = bbc_article(name)
+        server.put(f"/articles/{name}", article_page(title, paragraphs), "text/html; charset=utf-8")
+
+
 def rfc822(when: float) -> str:
     return formatdate(when, usegmt=True)

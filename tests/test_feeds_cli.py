@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from feedserver import FeedServer, article_page, rss, serve_bbc_pages
 
 from corpus.cli import main
-from feedserver import FeedServer, article_page, bbc_article, rss
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +27,7 @@ BBC = ["bbc-business-001", "bbc-business-002", "bbc-tech-221", "bbc-politics-052
 @pytest.fixture
 def server():
     with FeedServer() as s:
-        for name in BBC:
-            title, paragraphs = bbc_article(name)
-            s.put(f"/articles/{name}", article_page(title, paragraphs), "text/html; charset=utf-8")
+        serve_bbc_pages(s, BBC)
         for feed in FEEDS.glob("*.xml"):
             s.put(f"/feeds/{feed.name}", feed.read_text().replace("{base}", s.base()))
         yield s

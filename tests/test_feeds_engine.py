@@ -16,6 +16,18 @@ import uuid
 from pathlib import Path
 
 import pytest
+from feedserver import (
+    FeedServer,
+    article_page,
+    bbc_article,
+    drip,
+    endless,
+    redirect_to,
+    rss,
+    send,
+    serve_bbc_pages,
+    statuses,
+)
 
 from corpus import Corpus
 from corpus.cli import main
@@ -24,7 +36,6 @@ from corpus.feeds.local import LocalRunner
 from corpus.feeds.poll import Poller
 from corpus.feeds.schedule import Timing
 from corpus.reading import fetch as fetch_mod
-from feedserver import FeedServer, article_page, bbc_article, drip, endless, redirect_to, rss, send, statuses
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["bbc-business-001", "bbc-business-002", "bbc-tech-221", "bbc-politics-052", "bbc-sport-005"]
@@ -34,9 +45,7 @@ STORY = " ".join(["The harbour council met on Tuesday to discuss repairs to the 
 @pytest.fixture
 def server():
     with FeedServer() as s:
-        for name in PAGES:
-            title, paragraphs = bbc_article(name)
-            s.put(f"/articles/{name}", article_page(title, paragraphs), "text/html; charset=utf-8")
+        serve_bbc_pages(s, PAGES)
         yield s
 
 

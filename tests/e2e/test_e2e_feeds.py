@@ -7,8 +7,7 @@ import asyncio
 from typing import Awaitable, Callable
 
 import pytest
-
-from feedserver import FeedServer, article_page, bbc_article, rss, send
+from feedserver import FeedServer, bbc_article, rss, send, serve_bbc_pages
 
 from .e2e_support import World
 from .fakediscord import EPHEMERAL, MANAGE_GUILD
@@ -22,9 +21,7 @@ SEND_MESSAGES = 1 << 11
 @pytest.fixture
 def server():
     with FeedServer() as s:
-        for name in PAGES:
-            title, paragraphs = bbc_article(name)
-            s.put(f"/articles/{name}", article_page(title, paragraphs), "text/html; charset=utf-8")
+        serve_bbc_pages(s, PAGES)
         yield s
 
 
